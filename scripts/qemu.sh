@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# Build the QEMU used by the dirtyscope tests: Debian bookworm's QEMU 7.2
+# source with tests/qemu/patches/series applied (SMMUv3 HTTU emulation,
+# edu device fixes), aarch64-softmmu only, with ccache.
+#
+#   $DIRTYSCOPE_CACHE/qemu/src-<debian version>/   apt-get source, pristine
+#   $DIRTYSCOPE_CACHE/qemu/version                 that Debian version
+#   $DIRTYSCOPE_CACHE/qemu/build-<key>/            patched copy + build/
+#
+# <key> hashes the Debian version, the patch series and the configure flags,
+# so a change to any of them gets a fresh tree while an unchanged one is
+# reused: a warm run only checks that the binary is there.
+#
+# Usage: scripts/qemu.sh [patched|stock|source|deps]
+#   patched (default)  build if needed; print the patched qemu-system-aarch64
+#   stock              install Debian's qemu-system-arm if needed; print
+#                      /usr/bin/qemu-system-aarch64 (unpatched, for negative
+#                      tests)
+#   source             fetch the pristine source if needed; print its path
+#   deps               install the build dependencies only
+#
+# Only the requested path goes to stdout; progress goes to stderr.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+QDIR=$DIRTYSCOPE_CACHE/qemu
+SERIES_DIR=$DS_TOP/tests/qemu/patches
+JOBS=${JOBS:-$(nproc)}
+
+# Everything configure is told.  Part of the build key.
+CONFIG_FLAGS=(
+	--target-list=aarch64-softmmu
+	--without-default-features
+	--enable-tcg
+	--enable-fdt=system
+	--disable-docs
+	--disable-werror
+	--disable-install-blobs
+	--disable-download
+	--cc="ccache gcc"
+	--cxx="ccache g++"
+	--host-cc="ccache gcc"
+)
+
+# Just what the configure line above needs (apt-get build-dep would pull
+# in every optional library of the Debian package).
+BUILD_DEPS=(
+	build-essential dpkg-dev ccache patch python3 python3-venv
+	ninja-build meson pkg-config
+	libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev
+)
+
+apt_updated=0
+apt_update() {
+	if [ "$apt_updated" = 0 ]; then
+		progress qemu "apt-get update"
+		apt-get update -qq >&2 || die "apt-get update failed"
+		apt_updated=1
+	fi
+}
+
+have_qemu_src() {
+	local out
+	out=$(apt-cache showsrc qemu 2>/dev/null) || return 1
+	grep -q '^Package: qemu$' <<<"$out"
+}
+
+# Debian's own source index for qemu, added next to debian.sources with the
+# same mirrors and suites, if apt does not know a qemu source package yet.
+ensure_deb_src() {
+	have_qemu_src && return 0
+	apt_update
+	have_qemu_src && return 0
+	local main=/etc/apt/sources.list.d/debian.sources
+	local out=/etc/apt/sources.list.d/dirtyscope-src.sources
+	[ -r "$main" ] || die "$main missing: cannot derive a deb-src entry"
+	progress qemu "adding deb-src entries ($out)"
+	# Copy every "Types: deb" stanza as "Types: deb-src", comments dropped.
+	awk '
+		/^#/ { next }
+		/^[[:space:]]*$/ { if (s != "") print s; s = ""; next }
+		/^Types:/ { s = s "Types: deb-src\n"; next }
+		{ s = s $0 "\n" }
+		END { if (s != "") print s }
+	' "$main" > "$out.tmp"
+	grep -q '^URIs:' "$out.tmp" || die "no URIs found in $main"
+	mv "$out.tmp" "$out"
+	apt_updated=0
+	apt_update
+	have_qemu_src || die "apt still knows no qemu source package after adding $out"
+}
+
+pkg_installed() {
+	[[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == *' ok installed' ]]
+}
+
+ensure_build_deps() {
+	local missing=() p
+	for p in "${BUILD_DEPS[@]}"; do
+		pkg_installed "$p" || missing+=("$p")
+	done
+	[ ${#missing[@]} = 0 ] && return 0
+	apt_update
+	progress qemu "installing build dependencies: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >&2 || die "installing ${missing[*]} failed"
+}
+
+# Sets SRC_VER and SRC_DIR; fetches the source on first use.
+ensure_source() {
+	if [ -f "$QDIR/version" ]; then
+		SRC_VER=$(cat "$QDIR/version")
+		SRC_DIR=$QDIR/src-$SRC_VER
+		[ -f "$SRC_DIR/.complete" ] && return 0
+	fi
+	ensure_deb_src
+	command -v dpkg-source >/dev/null || ensure_build_deps
+	progress qemu "apt-get source qemu"
+	local tmp
+	mkdir -p "$QDIR"
+	tmp=$(mktemp -d "$QDIR/fetch.XXXXXX")
+	(cd "$tmp" && apt-get source -qq qemu >&2) || { rm -rf "$tmp"; die "apt-get source qemu failed"; }
+	local dir
+	dir=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d -name 'qemu-*' | head -n1)
+	[ -n "$dir" ] && [ -f "$dir/debian/changelog" ] || { rm -rf "$tmp"; die "apt-get source left no qemu-* tree"; }
+	SRC_VER=$(dpkg-parsechangelog -l "$dir/debian/changelog" -S Version)
+	SRC_DIR=$QDIR/src-$SRC_VER
+	rm -rf "$SRC_DIR"
+	mv "$dir" "$SRC_DIR"
+	rm -rf "$tmp"
+	touch "$SRC_DIR/.complete"
+	echo "$SRC_VER" > "$QDIR/version"
+	progress qemu "pristine source $SRC_VER in $SRC_DIR"
+}
+
+series_patches() {
+	[ -f "$SERIES_DIR/series" ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$SERIES_DIR/series" | grep -v '^$' || true
+}
+
+build_key() {
+	{
+		echo "$SRC_VER"
+		printf '%s\n' "${CONFIG_FLAGS[@]}"
+		local p
+		while read -r p; do
+			echo "== $p"
+			cat "$SERIES_DIR/$p" 2>/dev/null || echo missing
+		done < <(series_patches)
+	} | sha256sum | cut -c1-16
+}
+
+# Runs "$@" in the background and prints a line every 30 s while it does.
+with_heartbeat() {
+	local what=$1
+	shift
+	"$@" &
+	local pid=$! rc=0 n=0
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		n=$((n + 1))
+		if [ $((n % 30)) = 0 ] && kill -0 "$pid" 2>/dev/null; then
+			progress qemu "$what still running"
+		fi
+	done
+	wait "$pid" || rc=$?
+	return $rc
+}
+
+do_patched() {
+	ensure_source
+	local key tree bin
+	key=$(build_key)
+	tree=$QDIR/build-$key
+	bin=$tree/build/qemu-system-aarch64
+	if [ -x "$bin" ] && [ -f "$tree/.built" ]; then
+		echo "$bin"
+		return 0
+	fi
+	ensure_build_deps
+	local t_start
+	t_start=$(date +%s)
+
+	progress qemu "copying pristine $SRC_VER to build-$key"
+	rm -rf "$tree"
+	cp -a "$SRC_DIR" "$tree.tmp"
+	rm -f "$tree.tmp/.complete"
+	local n=0 p
+	while read -r p; do
+		[ -f "$SERIES_DIR/$p" ] || die "tests/qemu/patches/series names $p, which does not exist"
+		if ! patch -s -p1 -d "$tree.tmp" --fuzz=0 --forward --batch \
+			--no-backup-if-mismatch -r - -i "$SERIES_DIR/$p" >&2; then
+			rm -rf "$tree.tmp"
+			die "tests/qemu/patches/$p does not apply to QEMU $SRC_VER"
+		fi
+		n=$((n + 1))
+	done < <(series_patches)
+	mv "$tree.tmp" "$tree"
+	progress qemu "applied $n patch(es) from tests/qemu/patches/series"
+
+	progress qemu "configure"
+	mkdir -p "$tree/build"
+	(cd "$tree/build" && ../configure "${CONFIG_FLAGS[@]}" > configure.log 2>&1) || {
+		tail -n 40 "$tree/build/configure.log" >&2
+		die "QEMU configure failed (log: $tree/build/configure.log)"
+	}
+
+	progress qemu "ninja qemu-system-aarch64 (-j$JOBS; ccache in $CCACHE_DIR)"
+	with_heartbeat "ninja" \
+		sh -c 'cd "$1" && exec ninja -j"$2" qemu-system-aarch64 > ninja.log 2>&1' \
+		sh "$tree/build" "$JOBS" || {
+		grep -B2 -A20 -m3 'error' "$tree/build/ninja.log" >&2 || tail -n 40 "$tree/build/ninja.log" >&2
+		die "QEMU build failed (log: $tree/build/ninja.log)"
+	}
+	[ -x "$bin" ] || die "ninja finished but $bin is missing"
+	touch "$tree/.built"
+	progress qemu "built $bin in $(($(date +%s) - t_start)) s"
+	echo "$bin"
+}
+
+do_stock() {
+	local bin=/usr/bin/qemu-system-aarch64
+	if ! pkg_installed qemu-system-arm; then
+		apt_update
+		progress qemu "installing Debian's qemu-system-arm"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			qemu-system-arm >&2 || die "installing qemu-system-arm failed"
+	fi
+	[ -x "$bin" ] || die "$bin missing after installing qemu-system-arm"
+	echo "$bin"
+}
+
+case ${1:-patched} in
+patched) do_patched ;;
+stock) do_stock ;;
+source) ensure_source; echo "$SRC_DIR" ;;
+deps) ensure_deb_src; ensure_build_deps ;;
+-h|--help|help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' ;;
+*) die "usage: $0 [patched|stock|source|deps]" ;;
+esac
