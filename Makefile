@@ -1,0 +1,52 @@
+# dirtyscope: hardware DMA dirty-page tracking for VFIO live migration on
+# ARM SMMUv3, and the tools that observe and tune it.  docs/design.md has
+# the architecture; this file names every part and how they fit:
+#
+#   kernel-patches/   the Linux series (against Debian linux-source-6.12)
+#   tests/guest/      guest kernel config, guest library + tests, /init
+#   tests/qemu/       QEMU patches (SMMUv3 HTTU emulation, edu fixes) + qtests
+#   bpf/ src/         BPF programs and the dirtyscope CLI
+#   tests/host/       host-side unit tests
+#   scripts/          build + test-bed drivers (all caches in $DIRTYSCOPE_CACHE)
+#
+#   make demo    build everything, boot the test bed, run a DMA workload
+#   make check   all tests; the last line is "N passed, N failed"
+
+SHELL := /bin/bash
+export DIRTYSCOPE_CACHE ?= $(HOME)/.cache/dirtyscope
+
+.PHONY: all deps kernel qemu guest cli demo check clean help
+
+all: kernel qemu guest cli
+
+help:
+	@sed -n '1,/^$$/p' Makefile
+
+deps:
+	@scripts/deps.sh
+
+# The patched arm64 guest kernel (Image, vmlinux, uAPI headers).
+kernel: deps
+	@scripts/kernel.sh
+
+# QEMU 7.2 from Debian's source package + tests/qemu/patches.
+qemu: deps
+	@scripts/qemu.sh >/dev/null
+
+# initramfs: busybox, the static guest test programs, /init.
+guest: kernel
+	@scripts/initramfs.sh
+
+# The dirtyscope CLI and its BPF programs for this host.
+cli: deps
+	@$(MAKE) -s -C src
+
+demo: kernel qemu guest
+	@scripts/demo.sh
+
+check: deps
+	@scripts/check.sh
+
+clean:
+	rm -rf build
+	@$(MAKE) -s -C src clean

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# make check: build what the tests need, run every suite, count the results.
+#
+# Each suite writes flat TAP to build/check/<suite>.tap; scripts/tap-summary.py
+# counts them and prints the last line, "N passed, N failed".  A suite whose
+# prerequisite failed to build is reported as failed, never skipped.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+cd "$DS_TOP"
+
+OUT=build/check
+rm -rf "$OUT"
+mkdir -p "$OUT"
+failed_builds=()
+
+# build NAME CMD...: run a build step, log it, remember a failure.
+build() {
+	local name=$1
+	shift
+	progress check "build: $name"
+	if ! "$@" > "$OUT/build-$name.log" 2>&1; then
+		tail -n 30 "$OUT/build-$name.log" >&2
+		progress check "build of $name FAILED (log: $OUT/build-$name.log)"
+		failed_builds+=("$name")
+		return 1
+	fi
+	tail -n 3 "$OUT/build-$name.log" >&2
+}
+
+built() {
+	local b
+	for b in "${failed_builds[@]}"; do
+		[ "$b" = "$1" ] && return 1
+	done
+	return 0
+}
+
+# suite NAME NEEDS CMD...: run CMD with its stdout as NAME.tap.  NEEDS is a
+# comma-separated list of builds that must have succeeded ("-" for none).
+suite() {
+	local name=$1 needs=$2 rc=0 b
+	shift 2
+	local tap=$OUT/$name.tap
+	for b in ${needs//,/ }; do
+		[ "$b" = - ] && continue
+		if ! built "$b"; then
+			echo "not ok 1 - $name not run: the $b build failed" > "$tap"
+			progress check "suite $name: not run ($b build failed)"
+			return
+		fi
+	done
+	progress check "suite $name"
+	"$@" > "$tap" 2> "$OUT/$name.stderr" || rc=$?
+	if [ "$rc" != 0 ] && ! grep -q '^not ok' "$tap"; then
+		echo "not ok - $name exited with status $rc (see $OUT/$name.stderr)" >> "$tap"
+	fi
+	grep -E '^(not )?ok' "$tap" | sed 's/^/    /' >&2 || true
+}
+
+# --- builds ---------------------------------------------------------------
+build kernel scripts/kernel.sh
+QEMU=""
+if build qemu scripts/qemu.sh; then
+	QEMU=$(tail -n 1 "$OUT/build-qemu.log")
+fi
+STOCK_QEMU=""
+if build qemu-stock scripts/qemu.sh stock; then
+	STOCK_QEMU=$(tail -n 1 "$OUT/build-qemu-stock.log")
+fi
+built kernel && build guest scripts/initramfs.sh
+built kernel || failed_builds+=(guest)
+
+# --- host suites ------------------------------------------------------------
+suite host-scripts - scripts/pyunit-tap.py tests/host/test_*.py
+[ -f src/Makefile ] && suite cli - make -s -C src check
+
+# --- QEMU emulation suites (no guest kernel) -------------------------------
+suite qemu-httu qemu python3 tests/qemu/test_httu.py --qemu "$QEMU" --httu on
+suite qemu-httu-off qemu python3 tests/qemu/test_httu.py --qemu "$QEMU" --httu off --expect-fail
+suite qemu-stock qemu-stock python3 tests/qemu/test_httu.py --qemu "$STOCK_QEMU" --httu off --expect-fail
+
+# --- guest suites (boot the test bed) ---------------------------------------
+suite guest-httu qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on \
+	--tests "$(cat tests/guest/suites/httu)" --log "$OUT/guest-httu.log"
+suite guest-stock qemu,guest scripts/vm.sh --qemu "$QEMU" --httu off \
+	--tests "$(cat tests/guest/suites/nohttu)" --log "$OUT/guest-stock.log"
+
+progress check "done"
+python3 scripts/tap-summary.py "$OUT"/*.tap
