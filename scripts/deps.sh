@@ -15,7 +15,7 @@ pkgs=(
 	# stock QEMU for the negative tests
 	qemu-system-arm
 	# BPF tools and the CLI
-	clang llvm libbpf-dev bpftool libxml2-utils
+	clang llvm libbpf-dev bpftool libxml2-utils libjson-c-dev
 )
 
 missing=()

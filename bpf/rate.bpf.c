@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0
+/* dirtyscope rate: stream iommu:dirty_scan records through a ring buffer */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "rate.h"
+#include "iommu_dirty.bpf.h"
+
+const volatile bool filter_domain = false;
+const volatile __u32 targ_domain = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RATE_RINGBUF_BYTES);
+} events SEC(".maps");
+
+/* records lost because the ring buffer was full */
+__u64 dropped = 0;
+
+static __always_inline int rate_handle(struct ds_dirty_event *e)
+{
+	if (filter_domain && e->domain_id != targ_domain)
+		return 0;
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
+		__sync_fetch_and_add(&dropped, 1);
+	return 0;
+}
+
+DS_DIRTY_PROGS(dirty_scan, DS_OP_SCAN, rate_handle)
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* dirtyscope rate: dirty_scan records streamed to user space */
+#ifndef DS_RATE_H
+#define DS_RATE_H
+
+#define RATE_RINGBUF_BYTES	(1U << 20)	/* ~11k struct ds_dirty_event */
+
+#endif /* DS_RATE_H */

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* dirtyscope: subcommands and helpers shared by them */
+#ifndef DIRTYSCOPE_H
+#define DIRTYSCOPE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <linux/types.h>
+
+#define DS_VERSION	"0.1"
+
+/* subcommands: argv[0] is "dirtyscope <name>"; return the exit status */
+int cmd_status(int argc, char **argv);
+int cmd_lat(int argc, char **argv);
+int cmd_rate(int argc, char **argv);
+
+/* set by SIGINT/SIGTERM once ds_setup_signals() ran */
+extern volatile sig_atomic_t ds_exiting;
+int ds_setup_signals(void);
+
+/* positional [interval] [count]: -1 when not a positive integer */
+long ds_parse_positive(const char *s);
+
+__u64 ds_mono_ns(void);
+double ds_wall_seconds(void);
+/* sleep until the monotonic deadline or a signal; false when interrupted */
+bool ds_sleep_until(__u64 deadline_ns);
+/* "HH:MM:SS" local time */
+const char *ds_clock_str(char *buf, size_t len);
+
+#endif /* DIRTYSCOPE_H */

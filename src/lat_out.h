@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* dirtyscope lat: text, JSON and OpenMetrics rendering of the histograms */
+#ifndef DS_LAT_OUT_H
+#define DS_LAT_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include <json-c/json.h>
+#include "lat.h"
+
+struct lat_entry {
+	struct lat_key key;
+	struct lat_hist hist;
+};
+
+struct lat_units {
+	const char *name;	/* "usecs", "msecs" */
+	__u64 ns;		/* nanoseconds per unit */
+};
+
+/* sort by op, then domain */
+void lat_sort(struct lat_entry *e, size_t n);
+/* e[i] -= prev entry with the same key (when there is one) */
+void lat_delta(struct lat_entry *e, size_t n, const struct lat_entry *prev,
+	       size_t nprev);
+
+/* "op = scan[, domain = 3]" header and a histogram per non-empty entry */
+void lat_print(FILE *f, const struct lat_entry *e, size_t n,
+	       const struct lat_units *u, bool per_domain);
+struct json_object *lat_json(const struct lat_entry *e, size_t n,
+			     const struct lat_units *u, bool per_domain,
+			     double timestamp, __u64 interval_ns, __u64 dropped);
+struct ds_om;
+/*
+ * dirtyscope_<op>_duration_seconds histograms (one family per op in
+ * op_mask, a series per domain with per_domain) and the
+ * dirtyscope_op_errors_total{op=...} counter, from cumulative entries.
+ */
+void lat_om(struct ds_om *om, const struct lat_entry *e, size_t n,
+	    const struct lat_units *u, bool per_domain, unsigned int op_mask);
+
+#endif /* DS_LAT_OUT_H */

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * OpenMetrics text exposition for the node_exporter textfile collector
+ * (--prom FILE).  The file is written to a temporary name in the same
+ * directory and renamed over FILE, so a scrape never sees half a file.
+ *
+ *	struct ds_om om;
+ *	if (ds_om_begin(&om, path, DS_OM_OPENMETRICS))
+ *		fail;
+ *	ds_om_family(&om, "dirtyscope_dirty_pages", "counter", NULL, "...");
+ *	ds_om_counter(&om, "dirtyscope_dirty_pages", "domain=\"3\"", 42);
+ *	...
+ *	err = ds_om_commit(&om);	(writes "# EOF", renames)
+ *
+ * Samples of one family must be written together, right after
+ * ds_om_family().  labels is the rendered label list without braces
+ * (see ds_om_label()), or "" / NULL.
+ */
+#ifndef DS_OPENMETRICS_H
+#define DS_OPENMETRICS_H
+
+#include <limits.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+/* histogram buckets stop at this bound (seconds); the rest is in +Inf */
+#define DS_OM_MAX_LE_SECONDS	4096
+
+/*
+ * OpenMetrics 1.0 (default): counter family "x", sample "x_total", # UNIT
+ * lines, "# EOF" at the end.  Prometheus text 0.0.4: counter metadata named
+ * "x_total" like its sample, no # UNIT, no # EOF.  The samples are the same;
+ * node_exporter's textfile collector parses only the text format and keeps
+ * OpenMetrics-style counters as untyped metrics without HELP.
+ */
+enum ds_om_dialect {
+	DS_OM_OPENMETRICS,
+	DS_OM_PROMETHEUS,
+};
+
+struct ds_om {
+	FILE *f;
+	enum ds_om_dialect dialect;
+	char path[PATH_MAX];
+	char tmp[PATH_MAX];
+};
+
+/* "openmetrics", "prometheus" -> dialect; -1 when unknown */
+int ds_om_dialect_parse(const char *s);
+
+int ds_om_begin(struct ds_om *om, const char *path, enum ds_om_dialect dialect);
+/* "# EOF" (OpenMetrics), fsync, rename over the target; 0 or -errno */
+int ds_om_commit(struct ds_om *om);
+void ds_om_abort(struct ds_om *om);
+
+/* type: "counter", "gauge", "histogram"; unit may be NULL */
+void ds_om_family(struct ds_om *om, const char *name, const char *type,
+		  const char *unit, const char *help);
+/* <family>_total{labels} v */
+void ds_om_counter(struct ds_om *om, const char *family, const char *labels,
+		   __u64 v);
+/* the same with a preformatted value (e.g. ds_om_decimal()) */
+void ds_om_counter_value(struct ds_om *om, const char *family,
+			 const char *labels, const char *value);
+/*
+ * A log2 histogram in seconds: slot i counted durations below
+ * 2^(i+1) * unit_ns, so its cumulative bucket is le="2^(i+1)*unit_ns/1e9".
+ */
+void ds_om_log2_histogram(struct ds_om *om, const char *family,
+			  const char *labels, const __u64 *slots, int nslots,
+			  __u64 unit_ns, __u64 sum_ns);
+
+/* append name="value" (escaped) to a label list; -1 when it does not fit */
+int ds_om_label(char *buf, size_t len, const char *name, const char *value);
+
+/* m * 10^-e in plain decimal, at least one fractional digit ("0.000002") */
+const char *ds_om_decimal(char *buf, size_t len, __u64 m, int e);
+
+#endif /* DS_OPENMETRICS_H */

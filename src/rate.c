@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * dirtyscope rate: per iommu domain and interval, how much the device
+ * dirtied and how fast the dirty bitmap was scanned (iommu:dirty_scan).
+ * The BPF side only streams records; the math is rate_math.c.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "dirty_ops.h"
+#include "dirtyscope.h"
+#include "json.h"
+#include "openmetrics.h"
+#include "rate_math.h"
+#include "trace_helpers.h"
+#include "rate.skel.h"
+
+#define RATE_MAX_EVENTS		(1U << 20)	/* per interval */
+#define RATE_MAX_DOMAINS	4096
+
+enum {
+	OPT_PROM = 0x100,
+	OPT_PROM_FORMAT,
+	OPT_ATTACH,
+};
+
+static struct env {
+	long interval;
+	long count;
+	bool json;
+	bool timestamp;
+	bool filter_domain;
+	__u32 domain;
+	const char *prom;
+	enum ds_om_dialect prom_format;
+	enum ds_tp_mode mode;
+	bool verbose;
+	int nargs;
+} env = {
+	.interval = 1,
+	.count = 99999999,
+};
+
+static const struct argp_option opts[] = {
+	{ "json", 'j', NULL, 0, "JSON output, one object per interval", 0 },
+	{ "timestamp", 'T', NULL, 0, "print a timestamp per interval", 0 },
+	{ "domain", 'd', "ID", 0, "only this iommu domain id", 0 },
+	{ "prom", OPT_PROM, "FILE", 0,
+	  "also write OpenMetrics counters to FILE each interval", 0 },
+	{ "prom-format", OPT_PROM_FORMAT, "FORMAT", 0,
+	  "openmetrics (default) or prometheus (text 0.0.4, what node_exporter parses)", 0 },
+	{ "attach", OPT_ATTACH, "MODE", 0, "auto (default), tp_btf or raw_tp", 0 },
+	{ "verbose", 'v', NULL, 0, "verbose debug output (libbpf)", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	long v;
+	int m;
+
+	switch (key) {
+	case 'j':
+		env.json = true;
+		break;
+	case 'T':
+		env.timestamp = true;
+		break;
+	case 'd':
+		errno = 0;
+		v = strtol(arg, NULL, 0);
+		if (errno || v < 0 || v > 0xffffffffL)
+			argp_error(state, "invalid domain id: %s", arg);
+		env.filter_domain = true;
+		env.domain = v;
+		break;
+	case OPT_PROM:
+		env.prom = arg;
+		break;
+	case OPT_PROM_FORMAT:
+		m = ds_om_dialect_parse(arg);
+		if (m < 0)
+			argp_error(state, "invalid --prom-format: %s (openmetrics, prometheus)",
+				   arg);
+		env.prom_format = m;
+		break;
+	case OPT_ATTACH:
+		m = ds_tp_mode_parse(arg);
+		if (m < 0)
+			argp_error(state, "invalid --attach: %s (auto, tp_btf, raw_tp)",
+				   arg);
+		env.mode = m;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		v = ds_parse_positive(arg);
+		if (v < 0)
+			argp_error(state, "invalid %s: %s",
+				   env.nargs ? "count" : "interval", arg);
+		if (env.nargs == 0)
+			env.interval = v;
+		else if (env.nargs == 1)
+			env.count = v;
+		else
+			argp_usage(state);
+		env.nargs++;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+struct rate_buf {
+	struct ds_dirty_event *ev;
+	size_t n, cap;
+	__u64 overflow;		/* records beyond RATE_MAX_EVENTS */
+};
+
+static int rate_on_event(void *ctx, void *data, size_t len)
+{
+	struct rate_buf *b = ctx;
+
+	if (len < sizeof(struct ds_dirty_event))
+		return 0;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		void *p;
+
+		if (cap > RATE_MAX_EVENTS || !(p = realloc(b->ev, cap * sizeof(*b->ev)))) {
+			b->overflow++;
+			return 0;
+		}
+		b->ev = p;
+		b->cap = cap;
+	}
+	memcpy(&b->ev[b->n++], data, sizeof(struct ds_dirty_event));
+	return 0;
+}
+
+static struct rate_bpf *rate_open_load(void)
+{
+	struct ds_loader ld;
+	struct rate_bpf *obj;
+	int err;
+
+	if (ds_loader_init(&ld, env.mode))
+		return NULL;
+	for (;;) {
+		obj = rate_bpf__open_opts(&ld.opts);
+		if (!obj) {
+			ds_err("cannot open the rate BPF object: %s", strerror(errno));
+			break;
+		}
+		obj->rodata->filter_domain = env.filter_domain;
+		obj->rodata->targ_domain = env.domain;
+		{
+			struct ds_tp_prog progs[] = {
+				{ "dirty_scan", obj->progs.dirty_scan_btf,
+				  obj->progs.dirty_scan_raw, true },
+			};
+
+			err = ds_tp_select(progs, 1, ld.mode);
+		}
+		if (!err)
+			err = rate_bpf__load(obj);
+		if (!err)
+			break;
+		rate_bpf__destroy(obj);
+		obj = NULL;
+		if (!ds_loader_retry(&ld, err)) {
+			ds_loader_report(&ld, "rate");
+			break;
+		}
+	}
+	if (obj && env.verbose)
+		fprintf(stderr, "%s: rate programs loaded as %s\n", ds_prog,
+			ds_tp_mode_name(ld.mode));
+	ds_loader_free(&ld);
+	return obj;
+}
+
+static int rate_write_prom(const struct ds_rate_row *cum, size_t n)
+{
+	struct ds_om om;
+	int err;
+
+	err = ds_om_begin(&om, env.prom, env.prom_format);
+	if (!err) {
+		ds_rate_om(&om, cum, n);
+		err = ds_om_commit(&om);
+	}
+	if (err)
+		ds_err("cannot write %s: %s", env.prom, strerror(-err));
+	return err;
+}
+
+int cmd_rate(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = opts,
+		.parser = parse_arg,
+		.args_doc = "[interval] [count]",
+		.doc = "Per-domain dirty page rate and dirty bitmap scan throughput.\v"
+		       "Columns, per interval: successful scans, failed scans, dirty\n"
+		       "pages per scan, dirty pages/s, MiB/s (pages x granule), scan\n"
+		       "throughput (range size / scan time), share of the range dirty.\n\n"
+		       "EXAMPLES:\n"
+		       "    dirtyscope rate             # every second until Ctrl-C\n"
+		       "    dirtyscope rate 5 12 -j     # JSON, 5s intervals, 12 times\n"
+		       "    dirtyscope rate --prom /var/lib/node_exporter/dirtyscope.prom",
+	};
+	struct ds_rate_row *rows = NULL, *cum = NULL;
+	struct rate_buf buf = {};
+	struct ring_buffer *rb = NULL;
+	struct rate_bpf *obj = NULL;
+	__u64 t0, next, dropped = 0, overflow = 0;
+	size_t ncum = 0;
+	int err, ret = 1;
+	char ts[16];
+	long i;
+
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return 2;
+
+	ds_libbpf_setup(env.verbose);
+	if (!ds_require_privs() || !ds_require_btf() ||
+	    !ds_require_tp(DS_TP_SYSTEM, ds_op_event(DS_OP_SCAN)))
+		return 1;
+
+	cum = calloc(RATE_MAX_DOMAINS, sizeof(*cum));
+	if (!cum) {
+		ds_err("out of memory");
+		goto out;
+	}
+	obj = rate_open_load();
+	if (!obj)
+		goto out;
+	ds_libbpf_setup(env.verbose);
+	err = rate_bpf__attach(obj);
+	if (err) {
+		const char *w = ds_libbpf_last_warning();
+
+		ds_err("cannot attach the rate programs: %s",
+		       w ? w : strerror(-err));
+		goto out;
+	}
+	rb = ring_buffer__new(bpf_map__fd(obj->maps.events), rate_on_event,
+			      &buf, NULL);
+	if (!rb) {
+		ds_err("cannot set up the ring buffer: %s", strerror(errno));
+		goto out;
+	}
+	if (ds_setup_signals()) {
+		ds_err("cannot set up signal handlers: %s", strerror(errno));
+		goto out;
+	}
+	if (env.prom && rate_write_prom(cum, 0))
+		goto out;
+	if (!env.json)
+		printf("Tracing iommu:dirty_scan... Hit Ctrl-C to end.\n");
+	fflush(stdout);
+
+	t0 = ds_mono_ns();
+	next = t0;
+	for (i = 0; i < env.count; i++) {
+		__u64 now;
+		int n;
+
+		next += env.interval * 1000000000ULL;
+		while (!ds_exiting && (now = ds_mono_ns()) < next) {
+			__u64 ms = (next - now) / 1000000 + 1;
+
+			/* at most 1s per poll: keeps the int timeout in range */
+			err = ring_buffer__poll(rb, ms > 1000 ? 1000 : (int)ms);
+			if (err < 0 && err != -EINTR) {
+				ds_err("ring buffer poll: %s", strerror(-err));
+				goto out;
+			}
+		}
+		ring_buffer__consume(rb);
+		now = ds_mono_ns();
+
+		free(rows);
+		rows = calloc(buf.n ? buf.n : 1, sizeof(*rows));
+		if (!rows) {
+			ds_err("out of memory");
+			goto out;
+		}
+		n = ds_rate_compute(buf.ev, buf.n, now - t0, rows, buf.n);
+		if (n < 0 || ds_rate_accumulate(cum, &ncum, RATE_MAX_DOMAINS,
+						rows, n)) {
+			ds_err("more than %d iommu domains", RATE_MAX_DOMAINS);
+			goto out;
+		}
+		if (obj->bss->dropped != dropped || buf.overflow != overflow) {
+			ds_err("%llu dirty_scan records lost (ring buffer or interval full)",
+			       obj->bss->dropped - dropped + buf.overflow - overflow);
+			dropped = obj->bss->dropped;
+			overflow = buf.overflow;
+		}
+		if (env.json) {
+			ds_json_print(stdout, ds_rate_json(rows, n, ds_wall_seconds(),
+							   now - t0,
+							   dropped + overflow),
+				      false);
+		} else {
+			printf("\n");
+			if (env.timestamp)
+				printf("%-8s\n", ds_clock_str(ts, sizeof(ts)));
+			ds_rate_print(stdout, rows, n);
+			fflush(stdout);
+		}
+		if (env.prom)
+			rate_write_prom(cum, ncum);
+		buf.n = 0;
+		t0 = now;
+		if (ds_exiting)
+			break;
+	}
+	ret = 0;
+out:
+	ring_buffer__free(rb);
+	/* destroying the skeleton detaches every program */
+	rate_bpf__destroy(obj);
+	free(buf.ev);
+	free(rows);
+	free(cum);
+	return ret;
+}

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Environment checks and error reporting shared by the subcommands. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "trace_helpers.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON	38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF		39
+#endif
+
+const char *ds_prog = "dirtyscope";
+
+void ds_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", ds_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *ds_errno_name(int err, char *buf, size_t len)
+{
+	const char *name;
+
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case 524:	/* kernel-internal, no libc name */
+		name = "ENOTSUPP";
+		break;
+	default:
+		name = strerrorname_np(err);
+	}
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "errno %d", err);
+	return buf;
+}
+
+/* libbpf output */
+
+static bool ds_verbose;
+static char ds_first_warning[512];
+
+static int ds_libbpf_print(enum libbpf_print_level level, const char *fmt,
+			   va_list ap)
+{
+	char line[512];
+	size_t n;
+	va_list cp;
+
+	if (level == LIBBPF_WARN && !ds_first_warning[0]) {
+		va_copy(cp, ap);
+		vsnprintf(line, sizeof(line), fmt, cp);
+		va_end(cp);
+		n = strlen(line);
+		while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+			line[--n] = '\0';
+		if (!strncmp(line, "libbpf: ", 8))
+			memmove(line, line + 8, n - 8 + 1);
+		snprintf(ds_first_warning, sizeof(ds_first_warning), "%s", line);
+	}
+	return ds_verbose ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+void ds_libbpf_setup(bool verbose)
+{
+	ds_verbose = verbose;
+	ds_first_warning[0] = '\0';
+	libbpf_set_print(ds_libbpf_print);
+}
+
+bool ds_libbpf_verbose(void)
+{
+	return ds_verbose;
+}
+
+const char *ds_libbpf_last_warning(void)
+{
+	return ds_first_warning[0] ? ds_first_warning : NULL;
+}
+
+/* privileges */
+
+bool ds_have_bpf_privs(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+
+#define DS_HAS_CAP(c)	(data[(c) / 32].effective & (1U << ((c) % 32)))
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	if (DS_HAS_CAP(CAP_SYS_ADMIN))
+		return true;
+	return DS_HAS_CAP(CAP_BPF) && DS_HAS_CAP(CAP_PERFMON);
+#undef DS_HAS_CAP
+}
+
+bool ds_require_privs(void)
+{
+	if (ds_have_bpf_privs())
+		return true;
+	ds_err("must be run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)");
+	return false;
+}
+
+/* BTF */
+
+bool ds_btf_present(void)
+{
+	return access(DS_VMLINUX_BTF, R_OK) == 0;
+}
+
+bool ds_require_btf(void)
+{
+	if (ds_btf_present())
+		return true;
+	ds_err("kernel BTF %s not found (kernel built without CONFIG_DEBUG_INFO_BTF?)",
+	       DS_VMLINUX_BTF);
+	return false;
+}
+
+struct btf *ds_vmlinux_btf(void)
+{
+	static struct btf *btf;
+	static int err;
+
+	if (!btf && !err) {
+		btf = btf__load_vmlinux_btf();
+		if (!btf)
+			err = errno ? errno : ENOENT;
+	}
+	if (!btf)
+		errno = err;
+	return btf;
+}
+
+bool ds_btf_has_func(const char *func)
+{
+	struct btf *btf = ds_vmlinux_btf();
+
+	return btf && btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) > 0;
+}
+
+/* tracefs */
+
+const char *ds_tracefs_find(void)
+{
+	static char path[256];
+	char dev[256], dir[256], type[64];
+	char debugfs[256] = "";
+	FILE *f;
+
+	f = fopen("/proc/mounts", "re");
+	if (!f)
+		return NULL;
+	path[0] = '\0';
+	while (fscanf(f, "%255s %255s %63s %*[^\n]", dev, dir, type) == 3) {
+		if (!strcmp(type, "tracefs")) {
+			if (!path[0] || !strcmp(dir, DS_TRACEFS_DIR))
+				snprintf(path, sizeof(path), "%s", dir);
+		} else if (!strcmp(type, "debugfs") && !debugfs[0]) {
+			snprintf(debugfs, sizeof(debugfs), "%s", dir);
+		}
+	}
+	fclose(f);
+	if (!path[0] && debugfs[0]) {
+		struct stat st;
+		char sub[300];
+
+		/* debugfs automounts tracefs at tracing/ on first access */
+		snprintf(sub, sizeof(sub), "%s/tracing/events", debugfs);
+		if (!stat(sub, &st))
+			snprintf(path, sizeof(path), "%s/tracing", debugfs);
+	}
+	return path[0] ? path : NULL;
+}
+
+const char *ds_tracefs_mount(void)
+{
+	const char *p = ds_tracefs_find();
+
+	if (p)
+		return p;
+	if (mount("nodev", DS_TRACEFS_DIR, "tracefs", 0, NULL)) {
+		ds_err("cannot mount tracefs at %s: %s", DS_TRACEFS_DIR,
+		       strerror(errno));
+		return NULL;
+	}
+	return ds_tracefs_find();
+}
+
+/* tracepoints */
+
+void ds_tp_check(const char *system, const char *name, struct ds_tp_check *c)
+{
+	struct btf *btf = ds_vmlinux_btf();
+	const char *tracefs = ds_tracefs_find();
+	char tname[128], path[512];
+
+	memset(c, 0, sizeof(*c));
+	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
+	if (btf)
+		c->in_btf = btf__find_by_name_kind(btf, tname, BTF_KIND_TYPEDEF) > 0;
+	if (tracefs) {
+		snprintf(path, sizeof(path), "%s/events/%s/%s", tracefs, system,
+			 name);
+		c->in_tracefs = access(path, F_OK) == 0;
+	}
+	c->present = c->in_btf || c->in_tracefs;
+
+	if (c->in_btf && c->in_tracefs)
+		snprintf(c->reason, sizeof(c->reason),
+			 "BTF %s, tracefs events/%s/%s", tname, system, name);
+	else if (c->in_btf)
+		snprintf(c->reason, sizeof(c->reason), "BTF %s%s", tname,
+			 tracefs ? " (not in tracefs)" : "");
+	else if (c->in_tracefs)
+		snprintf(c->reason, sizeof(c->reason),
+			 "tracefs events/%s/%s (not in BTF)", system, name);
+	else
+		snprintf(c->reason, sizeof(c->reason),
+			 "no %s in BTF%s, %s; kernel without the dirtyscope series?",
+			 tname, btf ? "" : " (no BTF)",
+			 tracefs ? "not in tracefs" : "tracefs not mounted");
+}
+
+bool ds_require_tp(const char *system, const char *name)
+{
+	struct ds_tp_check c;
+
+	ds_tp_check(system, name, &c);
+	if (c.present)
+		return true;
+	ds_err("tracepoint %s:%s not found (kernel without the dirtyscope series?)",
+	       system, name);
+	return false;
+}
+
+/* fentry load probe */
+
+static const char *const ds_fentry_default_targets[] = {
+	"bpf_fentry_test1",	/* exists for exactly this kind of test */
+	"do_nanosleep",
+	"vfs_read",
+};
+
+bool ds_fentry_probe(const char *func, struct ds_fentry_probe *p)
+{
+	/* r0 = 0; exit */
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		.expected_attach_type = BPF_TRACE_FENTRY,
+	);
+	struct btf *btf;
+	char ename[32];
+	int id = -1, fd, lfd;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	btf = ds_vmlinux_btf();
+	if (!btf) {
+		p->state = DS_FENTRY_NO_BTF;
+		p->err = errno;
+		snprintf(p->result, sizeof(p->result),
+			 "not probed (no kernel BTF)");
+		return false;
+	}
+	if (func) {
+		id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	} else {
+		for (i = 0; i < sizeof(ds_fentry_default_targets) /
+			    sizeof(ds_fentry_default_targets[0]); i++) {
+			func = ds_fentry_default_targets[i];
+			id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+			if (id > 0)
+				break;
+		}
+	}
+	snprintf(p->func, sizeof(p->func), "%s", func);
+	if (id <= 0) {
+		p->state = DS_FENTRY_NO_TARGET;
+		p->err = ENOENT;
+		snprintf(p->result, sizeof(p->result),
+			 "not probed (%s not in kernel BTF)", func);
+		return false;
+	}
+
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "ds_fentry_probe", "GPL",
+			   insns, sizeof(insns) / sizeof(insns[0]), &opts);
+	if (fd < 0) {
+		p->state = DS_FENTRY_LOAD_FAILED;
+		p->err = -fd;
+		snprintf(p->result, sizeof(p->result), "refused (%s) at load",
+			 ds_errno_name(p->err, ename, sizeof(ename)));
+		return false;
+	}
+	lfd = bpf_raw_tracepoint_open(NULL, fd);
+	if (lfd < 0) {
+		p->state = DS_FENTRY_ATTACH_FAILED;
+		p->err = -lfd;
+		snprintf(p->result, sizeof(p->result), "refused (%s) at attach",
+			 ds_errno_name(p->err, ename, sizeof(ename)));
+		close(fd);
+		return false;
+	}
+	close(lfd);
+	close(fd);
+	p->state = DS_FENTRY_USABLE;
+	snprintf(p->result, sizeof(p->result), "usable");
+	return true;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Environment checks and error reporting shared by the subcommands:
+ * privileges, kernel BTF, tracefs, tracepoint existence, the fentry load
+ * probe and the libbpf print callback.
+ */
+#ifndef DS_TRACE_HELPERS_H
+#define DS_TRACE_HELPERS_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <bpf/libbpf.h>
+
+#define DS_VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
+#define DS_TRACEFS_DIR	"/sys/kernel/tracing"
+
+extern const char *ds_prog;	/* "dirtyscope" */
+
+/* "dirtyscope: <message>\n" on stderr */
+void ds_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* errno value -> "EPERM" (or the number when it has no name) */
+const char *ds_errno_name(int err, char *buf, size_t len);
+
+/*
+ * libbpf output: everything goes to stderr with -v; otherwise only the
+ * last warnings are kept so that a failure can be explained in one place.
+ */
+void ds_libbpf_setup(bool verbose);
+bool ds_libbpf_verbose(void);
+const char *ds_libbpf_last_warning(void);
+
+/* true with CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON, in the effective set */
+bool ds_have_bpf_privs(void);
+/* prints the one-line reason and returns false when privileges are missing */
+bool ds_require_privs(void);
+
+bool ds_btf_present(void);
+bool ds_require_btf(void);
+/* vmlinux BTF, loaded once; NULL (errno set) when unavailable */
+struct btf *ds_vmlinux_btf(void);
+
+/* mount point of tracefs (from /proc/mounts), or NULL */
+const char *ds_tracefs_find(void);
+/* find tracefs or mount it at /sys/kernel/tracing; NULL on failure */
+const char *ds_tracefs_mount(void);
+
+struct ds_tp_check {
+	bool present;
+	bool in_btf;		/* typedef btf_trace_<name> in vmlinux BTF */
+	bool in_tracefs;	/* <tracefs>/events/<system>/<name> */
+	char reason[256];	/* where it was (not) found */
+};
+
+/* look for system:name in the kernel BTF and, when mounted, in tracefs */
+void ds_tp_check(const char *system, const char *name, struct ds_tp_check *c);
+/* prints "tracepoint system:name not found (...)" and returns false */
+bool ds_require_tp(const char *system, const char *name);
+
+enum ds_fentry_state {
+	DS_FENTRY_USABLE,	/* loaded and attached */
+	DS_FENTRY_NO_TARGET,	/* function not in the kernel BTF */
+	DS_FENTRY_LOAD_FAILED,	/* BPF_PROG_LOAD refused */
+	DS_FENTRY_ATTACH_FAILED,/* loaded, but attaching refused */
+	DS_FENTRY_NO_BTF,	/* no kernel BTF */
+};
+
+struct ds_fentry_probe {
+	enum ds_fentry_state state;
+	int err;		/* positive errno of the failed step */
+	char func[64];		/* the function probed */
+	char result[128];	/* "usable", "refused (EPERM) at load", ... */
+};
+
+/*
+ * Really load (and attach) a trivial fentry program on func; with func
+ * NULL, the first of a few functions every kernel has.  Returns true
+ * when usable.
+ */
+bool ds_fentry_probe(const char *func, struct ds_fentry_probe *p);
+/* true when func is a FUNC in the kernel BTF (a possible fentry target) */
+bool ds_btf_has_func(const char *func);
+
+#endif /* DS_TRACE_HELPERS_H */
