@@ -4,6 +4,7 @@
 # edu device fixes), aarch64-softmmu only, with ccache.
 #
 #   $DIRTYSCOPE_CACHE/qemu/src-<debian version>/   apt-get source, pristine
+#                                  (version without its epoch)
 #   $DIRTYSCOPE_CACHE/qemu/version                 that Debian version
 #   $DIRTYSCOPE_CACHE/qemu/build-<key>/            patched copy + build/
 #
@@ -26,6 +27,9 @@ set -euo pipefail
 QDIR=$DIRTYSCOPE_CACHE/qemu
 SERIES_DIR=$DS_TOP/tests/qemu/patches
 JOBS=${JOBS:-$(nproc)}
+# Build trees differ only in their path: let them share ccache entries
+# (meson passes relative paths; no -g, so the directory is not hashed).
+export CCACHE_BASEDIR=$QDIR
 
 # Everything configure is told.  Part of the build key.
 CONFIG_FLAGS=(
@@ -34,9 +38,9 @@ CONFIG_FLAGS=(
 	--enable-tcg
 	--enable-fdt=system
 	--disable-docs
+	--disable-debug-info
 	--disable-werror
 	--disable-install-blobs
-	--disable-download
 	--cc="ccache gcc"
 	--cxx="ccache g++"
 	--host-cc="ccache gcc"
@@ -45,7 +49,7 @@ CONFIG_FLAGS=(
 # Just what the configure line above needs (apt-get build-dep would pull
 # in every optional library of the Debian package).
 BUILD_DEPS=(
-	build-essential dpkg-dev ccache patch python3 python3-venv
+	build-essential dpkg-dev ccache patch python3
 	ninja-build meson pkg-config
 	libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev
 )
@@ -110,7 +114,7 @@ ensure_build_deps() {
 ensure_source() {
 	if [ -f "$QDIR/version" ]; then
 		SRC_VER=$(cat "$QDIR/version")
-		SRC_DIR=$QDIR/src-$SRC_VER
+		SRC_DIR=$QDIR/src-${SRC_VER#*:}
 		[ -f "$SRC_DIR/.complete" ] && return 0
 	fi
 	ensure_deb_src
@@ -119,12 +123,16 @@ ensure_source() {
 	local tmp
 	mkdir -p "$QDIR"
 	tmp=$(mktemp -d "$QDIR/fetch.XXXXXX")
-	(cd "$tmp" && apt-get source -qq qemu >&2) || { rm -rf "$tmp"; die "apt-get source qemu failed"; }
+	chmod 755 "$tmp"	# lets apt's sandbox user write there
+	(cd "$tmp" && apt-get source -qq -o APT::Sandbox::User=root qemu >&2) || { rm -rf "$tmp"; die "apt-get source qemu failed"; }
 	local dir
 	dir=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d -name 'qemu-*' | head -n1)
-	[ -n "$dir" ] && [ -f "$dir/debian/changelog" ] || { rm -rf "$tmp"; die "apt-get source left no qemu-* tree"; }
+	if [ -z "$dir" ] || [ ! -f "$dir/debian/changelog" ]; then
+		rm -rf "$tmp"
+		die "apt-get source left no qemu-* tree"
+	fi
 	SRC_VER=$(dpkg-parsechangelog -l "$dir/debian/changelog" -S Version)
-	SRC_DIR=$QDIR/src-$SRC_VER
+	SRC_DIR=$QDIR/src-${SRC_VER#*:}	# no epoch: keep ':' out of paths
 	rm -rf "$SRC_DIR"
 	mv "$dir" "$SRC_DIR"
 	rm -rf "$tmp"
@@ -150,21 +158,32 @@ build_key() {
 	} | sha256sum | cut -c1-16
 }
 
-# Runs "$@" in the background and prints a line every 30 s while it does.
+# with_heartbeat WHAT LOG CMD...: runs CMD in the background and, every
+# 30 s while it runs, prints a line with the last ninja "[n/total]" in LOG.
+# CMD is stopped if this script is interrupted.
 with_heartbeat() {
-	local what=$1
-	shift
+	local what=$1 log=$2
+	shift 2
 	"$@" &
-	local pid=$! rc=0 n=0
+	local pid=$! rc=0 n=0 step
+	trap 'kill "$pid" 2>/dev/null || true' EXIT INT TERM
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
 		n=$((n + 1))
 		if [ $((n % 30)) = 0 ] && kill -0 "$pid" 2>/dev/null; then
-			progress qemu "$what still running"
+			step=$(tail -n 1 "$log" 2>/dev/null | grep -o '^\[[0-9]*/[0-9]*\]' || true)
+			progress qemu "$what still running ${step:-}"
 		fi
 	done
 	wait "$pid" || rc=$?
+	trap - EXIT INT TERM
 	return $rc
+}
+
+# run_ninja BUILDDIR, in the background only: the subshell becomes ninja,
+# so that the pid with_heartbeat knows is ninja's own.
+run_ninja() {
+	cd "$1" && exec ninja -j"$JOBS" qemu-system-aarch64 > ninja.log 2>&1
 }
 
 do_patched() {
@@ -206,16 +225,31 @@ do_patched() {
 	}
 
 	progress qemu "ninja qemu-system-aarch64 (-j$JOBS; ccache in $CCACHE_DIR)"
-	with_heartbeat "ninja" \
-		sh -c 'cd "$1" && exec ninja -j"$2" qemu-system-aarch64 > ninja.log 2>&1' \
-		sh "$tree/build" "$JOBS" || {
-		grep -B2 -A20 -m3 'error' "$tree/build/ninja.log" >&2 || tail -n 40 "$tree/build/ninja.log" >&2
+	with_heartbeat ninja "$tree/build/ninja.log" run_ninja "$tree/build" || {
+		grep -A30 -m1 '^FAILED:' "$tree/build/ninja.log" >&2 ||
+			tail -n 40 "$tree/build/ninja.log" >&2
 		die "QEMU build failed (log: $tree/build/ninja.log)"
 	}
 	[ -x "$bin" ] || die "ninja finished but $bin is missing"
 	touch "$tree/.built"
 	progress qemu "built $bin in $(($(date +%s) - t_start)) s"
+	prune_builds "$tree"
 	echo "$bin"
+}
+
+# Keeps the build just made and the most recent other one (a series being
+# edited back and forth); older trees only take space, ccache has them.
+prune_builds() {
+	local keep=$1 d n=0
+	while read -r d; do
+		d=${d%/}
+		[ "$d" = "$keep" ] && continue
+		n=$((n + 1))
+		if [ "$n" -gt 1 ]; then
+			progress qemu "removing old build tree ${d##*/}"
+			rm -rf "$d"
+		fi
+	done < <(ls -1dt "$QDIR"/build-*/ 2>/dev/null)
 }
 
 do_stock() {

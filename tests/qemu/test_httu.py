@@ -1,0 +1,1001 @@
+#!/usr/bin/env python3
+"""QEMU-level tests of the SMMUv3 HTTU emulation and of the edu fixes.
+
+No guest kernel is involved: each case starts a fresh
+qemu-system-aarch64 (virt machine, SMMUv3, one edu device) under the
+qtest accelerator and plays the part of the guest OS through the qtest
+text protocol.  It writes the SMMU stream table, context descriptor and
+stage 1 page tables into guest RAM, enables the SMMU with a command and
+an event queue, assigns the edu BAR through the PCIe ECAM and has edu
+DMA to and from pages whose descriptors it then inspects.
+
+Descriptor states (stage 1, VMSAv8-64 leaf):
+  writable-clean   DBM=1 AP[2]=1
+  writable-dirty   DBM=1 AP[2]=0
+  read-only        DBM=0 AP[2]=1
+
+Output is TAP version 13; the exit status is 0 iff every reported line
+is "ok".
+
+  test_httu.py --qemu PATH                       patched QEMU, HTTU on
+  test_httu.py --qemu PATH --httu off --expect-fail
+  test_httu.py --qemu /usr/bin/qemu-system-aarch64 --httu off --expect-fail
+
+--expect-fail runs only the HTTU cases and expects every one of them to
+fail, which shows that the cases really detect a QEMU without HTTU.  It
+uses short DMAs and no edu "dma-delay-ns" property, which an unpatched
+QEMU does not have.  A QEMU that cannot start, crashes or stops
+answering is reported "not ok" in every mode.
+
+The qtest accelerator keeps the vCPUs stopped and lets the test drive the
+virtual clock.  Debian's qemu-system-aarch64 ships without it, so with a
+QEMU that lacks it (--accel auto, the default, tries it first) the
+machine runs under TCG instead: its CPU sleeps in a two-instruction WFI
+loop given as firmware, the virtual clock runs in real time and a DMA is
+awaited by polling.
+"""
+
+import argparse
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+# --- virt machine (hw/arm/virt.c, QEMU 7.2) -------------------------------
+
+FW_CFG_BASE = 0x09020000            # data +0, selector +8, DMA +16
+SMMU_BASE = 0x09050000
+PCIE_ECAM_BASE = 0x3F000000          # bus 0
+PCIE_MMIO_BASE = 0x10000000
+RAM_BASE = 0x40000000
+
+# --- SMMUv3 registers ------------------------------------------------------
+
+IDR0 = 0x00
+IDR3 = 0x0C
+CR0 = 0x20
+CR0ACK = 0x24
+GERROR = 0x60
+STRTAB_BASE = 0x80
+STRTAB_BASE_CFG = 0x88
+CMDQ_BASE = 0x90
+CMDQ_PROD = 0x98
+CMDQ_CONS = 0x9C
+EVENTQ_BASE = 0xA0
+EVENTQ_PROD = 0x100A8                # page 1
+EVENTQ_CONS = 0x100AC
+
+CR0_SMMUEN = 1 << 0
+CR0_EVENTQEN = 1 << 2
+CR0_CMDQEN = 1 << 3
+
+CMD_CFGI_STE = 0x03
+CMD_CFGI_CD = 0x05
+CMD_TLBI_NH_ASID = 0x11
+CMD_TLBI_NH_VA = 0x12
+CMD_TLBI_NSNH_ALL = 0x30
+CMD_SYNC = 0x46
+
+EVT_C_BAD_CD = 0x0A
+EVT_F_PERMISSION = 0x13
+EVENT_NAMES = {
+    0x02: "C_BAD_STREAMID", 0x04: "C_BAD_STE", 0x0A: "C_BAD_CD",
+    0x0B: "F_WALK_EABT", 0x10: "F_TRANSLATION", 0x11: "F_ADDR_SIZE",
+    0x12: "F_ACCESS", 0x13: "F_PERMISSION",
+}
+
+# --- guest RAM layout used by the tests -----------------------------------
+
+STRTAB = RAM_BASE + 0x00000          # linear stream table, 256 STEs
+STRTAB_LOG2SIZE = 8
+CMDQ = RAM_BASE + 0x10000            # 256 commands of 16 bytes
+CMDQ_LOG2SIZE = 8
+EVENTQ = RAM_BASE + 0x20000          # 128 events of 32 bytes
+EVENTQ_LOG2SIZE = 7
+CD_ADDR = RAM_BASE + 0x30000
+PT_L1 = RAM_BASE + 0x40000           # T0SZ=25, 4 KiB granule: levels 1-3
+PT_L2 = RAM_BASE + 0x41000
+PT_L3 = RAM_BASE + 0x42000
+FW_CFG_DMA_DESC = RAM_BASE + 0x50000 # FWCfgDmaAccess
+FW_CFG_BUF = RAM_BASE + 0x400000     # fw_cfg file contents
+FW_CFG_BUF_SIZE = 0x400000
+DATA = RAM_BASE + 0x100000           # page i of the data area
+IOVA_BASE = 0x00200000               # IOVA page i -> DATA page i; < 256 MiB
+PAGE = 0x1000
+ASID = 1
+T0SZ = 25
+
+# --- stage 1 descriptors ---------------------------------------------------
+
+PTE_TABLE = 0b11
+PTE_PAGE = 0b11                      # level 3
+PTE_AP_UNPRIV = 1 << 6               # AP[1]
+PTE_AP_RDONLY = 1 << 7               # AP[2]
+PTE_SH_IS = 3 << 8
+PTE_AF = 1 << 10
+PTE_DBM = 1 << 51
+
+# --- edu -------------------------------------------------------------------
+
+EDU_VENDOR_DEVICE = 0x11E81234
+EDU_SLOT = 4
+EDU_DEVFN = EDU_SLOT << 3
+EDU_SID = EDU_DEVFN                  # bus 0: requester ID = devfn
+EDU_BAR0 = PCIE_MMIO_BASE
+EDU_DMA_SRC = 0x80
+EDU_DMA_DST = 0x88
+EDU_DMA_CNT = 0x90
+EDU_DMA_CMD = 0x98
+EDU_DMA_RUN = 1
+EDU_DMA_TO_RAM = 2
+EDU_BUF = 0x40000
+EDU_BUF_SIZE = 4096
+EDU_STOCK_DELAY_NS = 100_000_000
+
+
+class QTestError(Exception):
+    """QEMU did not start, died or broke the protocol: never expected."""
+
+
+class CheckFailed(Exception):
+    """A property of the emulation does not hold."""
+
+
+def check(cond, msg):
+    if not cond:
+        raise CheckFailed(msg)
+
+
+def pattern(seed, length):
+    return bytes((i * 13 + seed * 29 + (i >> 8)) & 0xFF for i in range(length))
+
+
+def leaf(pa, *, af=True, dbm=False, rdonly=False):
+    pte = pa | PTE_PAGE | PTE_AP_UNPRIV | PTE_SH_IS
+    if af:
+        pte |= PTE_AF
+    if dbm:
+        pte |= PTE_DBM
+    if rdonly:
+        pte |= PTE_AP_RDONLY
+    return pte
+
+
+def writable_clean(pa, af=True):
+    return leaf(pa, af=af, dbm=True, rdonly=True)
+
+
+def writable_dirty(pa):
+    return leaf(pa, dbm=True)
+
+
+def read_only(pa):
+    return leaf(pa, rdonly=True)
+
+
+def read_write(pa):
+    return leaf(pa)
+
+
+def iova(i):
+    return IOVA_BASE + i * PAGE
+
+
+def data_pa(i):
+    return DATA + i * PAGE
+
+
+# ===========================================================================
+# qtest client
+# ===========================================================================
+
+class QTest:
+    """One qemu-system-aarch64 process driven through the qtest protocol."""
+
+    # every instance since the last reset, so that a case's runner can
+    # report on and clean up each QEMU it started, however it ended
+    started = []
+
+    def __init__(self, qemu, extra_args, timeout, accel):
+        QTest.started.append(self)
+        self.deadline = time.monotonic() + timeout
+        self.accel = accel
+        self.workdir = tempfile.mkdtemp(prefix="httu-qtest-")
+        self.log_path = os.path.join(self.workdir, "qemu.log")
+        self.err_path = os.path.join(self.workdir, "stderr")
+        self.qtest_log_path = os.path.join(self.workdir, "qtest.log")
+        sock_path = os.path.join(self.workdir, "qtest.sock")
+        self.proc = None
+        self.sock = None
+        self.buf = b""
+        self.cmdline = [
+            qemu,
+            # highmem=off: the PCIe ECAM is the low one, at 0x3f000000
+            "-machine", "virt,iommu=smmuv3,highmem=off",
+            "-cpu", "cortex-a57",
+            "-m", "128M",
+            "-accel", accel,
+            "-qtest", "unix:" + sock_path,
+            "-qtest-log", self.qtest_log_path,
+            "-display", "none",
+            "-nodefaults",
+            "-d", "guest_errors",
+            "-D", self.log_path,
+        ]
+        if accel == "tcg":
+            # The vCPU runs: park it in "1: wfi; b 1b" at the reset vector.
+            firmware = os.path.join(self.workdir, "wfi.bin")
+            with open(firmware, "wb") as f:
+                f.write(struct.pack("<II", 0xD503207F, 0x17FFFFFF))
+            self.cmdline += ["-bios", firmware]
+        self.cmdline += list(extra_args)
+
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(sock_path)
+            listener.listen(1)
+            with open(self.err_path, "wb") as err:
+                try:
+                    self.proc = subprocess.Popen(
+                        self.cmdline, stdin=subprocess.DEVNULL,
+                        stdout=err, stderr=subprocess.STDOUT)
+                except OSError as e:
+                    raise QTestError(f"cannot run {qemu}: {e}") from e
+            # QEMU connects to us; give up if it exits or takes too long.
+            while True:
+                if self.proc.poll() is not None:
+                    raise QTestError(
+                        f"QEMU exited with status {self.proc.returncode} "
+                        "before opening the qtest socket")
+                left = self.deadline - time.monotonic()
+                if left <= 0:
+                    raise QTestError("QEMU did not connect to the qtest socket")
+                ready, _, _ = select.select([listener], [], [], min(left, 0.1))
+                if ready:
+                    self.sock, _ = listener.accept()
+                    break
+        except BaseException:
+            listener.close()
+            self.close()
+            raise
+        listener.close()
+
+    # --- process -----------------------------------------------------------
+
+    def diagnostics(self):
+        """QEMU's command line, stderr and log, for a failure report."""
+        out = ["qemu: " + " ".join(self.cmdline)]
+        if self.proc is not None and self.proc.poll() is not None:
+            out.append(f"qemu exit status: {self.proc.returncode}")
+        for name, path in (("stderr", self.err_path), ("log", self.log_path),
+                           ("qtest log", self.qtest_log_path)):
+            try:
+                with open(path, "r", errors="replace") as f:
+                    lines = f.read().splitlines()
+            except OSError:
+                continue
+            if lines:
+                tail = lines[-20:]
+                out.append(f"qemu {name} (last {len(tail)} lines):")
+                out.extend("  " + (line if len(line) <= 160 else
+                                   line[:160] + "...") for line in tail)
+        return out
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def cleanup(self):
+        self.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # --- protocol ----------------------------------------------------------
+
+    def _readline(self):
+        while b"\n" not in self.buf:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise QTestError("timed out waiting for QEMU")
+            ready, _, _ = select.select([self.sock], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                time.sleep(0.2)     # let the exit status be collected
+                raise QTestError("QEMU closed the qtest connection")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode()
+
+    def cmd(self, line):
+        try:
+            self.sock.sendall(line.encode() + b"\n")
+        except OSError as e:
+            raise QTestError(f"cannot send to QEMU: {e}") from e
+        while True:
+            reply = self._readline()
+            if reply.startswith("IRQ "):
+                continue            # asynchronous, not an answer
+            if reply == "OK" or reply.startswith("OK "):
+                return reply[3:]
+            raise QTestError(f"qtest: {line!r} -> {reply!r}")
+
+    def readl(self, addr):
+        return int(self.cmd(f"readl {addr:#x}"), 0)
+
+    def readq(self, addr):
+        return int(self.cmd(f"readq {addr:#x}"), 0)
+
+    def writew(self, addr, val):
+        self.cmd(f"writew {addr:#x} {val:#x}")
+
+    def writel(self, addr, val):
+        self.cmd(f"writel {addr:#x} {val:#x}")
+
+    def writeq(self, addr, val):
+        self.cmd(f"writeq {addr:#x} {val:#x}")
+
+    def read(self, addr, size):
+        data = bytes.fromhex(self.cmd(f"read {addr:#x} {size:#x}")[2:])
+        if len(data) != size:
+            raise QTestError(f"read {size} bytes at {addr:#x}: got {len(data)}")
+        return data
+
+    def write(self, addr, data):
+        self.cmd(f"write {addr:#x} {len(data):#x} 0x{data.hex()}")
+
+    def memset(self, addr, size, byte):
+        self.cmd(f"memset {addr:#x} {size:#x} {byte:#x}")
+
+    def clock_step(self, ns=None):
+        """Advances the virtual clock (qtest accelerator only)."""
+        return int(self.cmd("clock_step" if ns is None else f"clock_step {ns}"))
+
+
+def qtest_accel_available(qemu):
+    """Whether @qemu has the qtest accelerator (Debian's does not).
+
+    "-accel help" never lists qtest, so start an empty machine with it and
+    quit at once through the monitor.
+    """
+    try:
+        res = subprocess.run(
+            [qemu, "-machine", "none", "-accel", "qtest", "-display", "none",
+             "-nodefaults", "-monitor", "stdio"],
+            input="quit\n", capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return True     # let starting it for real fail loudly, with its error
+    return "invalid accelerator qtest" not in res.stderr
+
+
+# ===========================================================================
+# SMMUv3 programming
+# ===========================================================================
+
+class SMMU:
+    """Stream table, context descriptor, page tables and queues in guest RAM."""
+
+    def __init__(self, qt):
+        self.qt = qt
+        self.cmdq_prod = 0
+        self.eventq_cons = 0
+
+    def reg(self, off):
+        return self.qt.readl(SMMU_BASE + off)
+
+    def set_reg(self, off, val):
+        self.qt.writel(SMMU_BASE + off, val)
+
+    def set_reg64(self, off, val):
+        self.qt.writeq(SMMU_BASE + off, val)
+
+    # --- structures ---------------------------------------------------------
+
+    def write_ste(self, sid, cd_addr):
+        """Valid STE, stage 1 translate, one CD (S1CDMax=0), linear CD table."""
+        words = [0] * 16
+        words[0] = 1 | (0b101 << 1) | (cd_addr & 0xFFFFFFC0)
+        words[1] = (cd_addr >> 32) & 0xFFFF
+        self.qt.write(STRTAB + sid * 64, struct.pack("<16I", *words))
+
+    def write_cd(self, ha, hd):
+        """AArch64 CD, 4 KiB granule, TTB0 = PT_L1, TTB1 disabled, R=1 A=1."""
+        words = [0] * 16
+        words[0] = (T0SZ                # T0SZ
+                    | (0b00 << 6)       # TG0: 4 KiB
+                    | (0b01 << 8)       # IR0: WBWA
+                    | (0b01 << 10)      # OR0: WBWA
+                    | (0b11 << 12)      # SH0: inner shareable
+                    | (1 << 30)         # EPD1
+                    | (1 << 31))        # V
+        words[1] = (0b101               # IPS: 48 bits
+                    | (1 << 9)          # AA64
+                    | (int(hd) << 10)   # HD
+                    | (int(ha) << 11)   # HA
+                    | (1 << 13)         # R: record faults
+                    | (1 << 14)         # A: abort on fault
+                    | (ASID << 16))
+        words[2] = PT_L1 & 0xFFFFFFF0
+        words[3] = PT_L1 >> 32
+        self.qt.write(CD_ADDR, struct.pack("<16I", *words))
+
+    def write_tables(self):
+        """L1[0] -> L2, L2[1] -> L3: L3 entry i translates IOVA page i."""
+        for table in (PT_L1, PT_L2, PT_L3):
+            self.qt.memset(table, PAGE, 0)
+        self.qt.writeq(PT_L1 + 8 * ((IOVA_BASE >> 30) & 511), PT_L2 | PTE_TABLE)
+        self.qt.writeq(PT_L2 + 8 * ((IOVA_BASE >> 21) & 511), PT_L3 | PTE_TABLE)
+
+    def pte_addr(self, i):
+        return PT_L3 + 8 * ((iova(i) >> 12) & 511)
+
+    def set_pte(self, i, pte):
+        self.qt.writeq(self.pte_addr(i), pte)
+
+    def pte(self, i):
+        return self.qt.readq(self.pte_addr(i))
+
+    # --- enabling -------------------------------------------------------------
+
+    def enable(self, sid):
+        self.set_reg64(STRTAB_BASE, STRTAB)
+        self.set_reg(STRTAB_BASE_CFG, STRTAB_LOG2SIZE)          # linear
+        self.set_reg64(CMDQ_BASE, CMDQ | CMDQ_LOG2SIZE)
+        self.set_reg(CMDQ_PROD, 0)
+        self.set_reg(CMDQ_CONS, 0)
+        self.set_reg64(EVENTQ_BASE, EVENTQ | EVENTQ_LOG2SIZE)
+        self.set_reg(EVENTQ_PROD, 0)
+        self.set_reg(EVENTQ_CONS, 0)
+
+        queues = CR0_CMDQEN | CR0_EVENTQEN
+        self.set_reg(CR0, queues)
+        if self.reg(CR0ACK) != queues:
+            raise QTestError("CR0ACK does not acknowledge the queues")
+        self.command(CMD_CFGI_STE | (sid << 32), 1)             # leaf
+        self.command(CMD_CFGI_CD | (sid << 32), 1)
+        self.command(CMD_TLBI_NSNH_ALL, 0)
+        self.sync()
+        self.set_reg(CR0, queues | CR0_SMMUEN)
+        if self.reg(CR0ACK) != queues | CR0_SMMUEN:
+            raise QTestError("CR0ACK does not acknowledge SMMUEN")
+
+    # --- command queue --------------------------------------------------------
+
+    def command(self, dword0, dword1):
+        index = self.cmdq_prod & ((1 << CMDQ_LOG2SIZE) - 1)
+        self.qt.write(CMDQ + 16 * index, struct.pack("<QQ", dword0, dword1))
+        self.cmdq_prod = (self.cmdq_prod + 1) & ((1 << (CMDQ_LOG2SIZE + 1)) - 1)
+        self.set_reg(CMDQ_PROD, self.cmdq_prod)     # consumed synchronously
+
+    def sync(self):
+        self.command(CMD_SYNC, 0)                    # CS=none
+        cons = self.reg(CMDQ_CONS)
+        if (cons >> 24) & 0x7F or self.reg(GERROR) & 1:
+            raise QTestError(f"command queue error: CMDQ_CONS={cons:#x}")
+        if cons & ((1 << (CMDQ_LOG2SIZE + 1)) - 1) != self.cmdq_prod:
+            raise QTestError(f"commands not consumed: CMDQ_CONS={cons:#x} "
+                             f"PROD={self.cmdq_prod:#x}")
+
+    def tlbi_va(self, asid, addr):
+        """CMD_TLBI_NH_VA, one leaf page, no range (TG=0), then CMD_SYNC."""
+        self.command(CMD_TLBI_NH_VA | (asid << 48), (addr & ~0xFFF) | 1)
+        self.sync()
+
+    def tlbi_asid(self, asid):
+        self.command(CMD_TLBI_NH_ASID | (asid << 48), 0)
+        self.sync()
+
+    # --- event queue ----------------------------------------------------------
+
+    def events(self):
+        """New event records as dicts; consumes them."""
+        mask = (1 << (EVENTQ_LOG2SIZE + 1)) - 1
+        prod = self.reg(EVENTQ_PROD) & mask
+        out = []
+        while self.eventq_cons != prod:
+            index = self.eventq_cons & ((1 << EVENTQ_LOG2SIZE) - 1)
+            w = struct.unpack("<8I", self.qt.read(EVENTQ + 32 * index, 32))
+            out.append({
+                "type": w[0] & 0xFF,
+                "name": EVENT_NAMES.get(w[0] & 0xFF, f"{w[0] & 0xFF:#x}"),
+                "sid": w[1],
+                "rnw": (w[3] >> 3) & 1,
+                "addr": w[4] | (w[5] << 32),
+            })
+            self.eventq_cons = (self.eventq_cons + 1) & mask
+        self.set_reg(EVENTQ_CONS, self.eventq_cons)
+        return out
+
+
+def describe_events(events):
+    """One line; a run of records that differ only in address is merged."""
+    runs = []
+    for e in events:
+        key = (e["name"], e["sid"], e["rnw"])
+        if runs and runs[-1][0] == key:
+            runs[-1][2] = e["addr"]
+            runs[-1][3] += 1
+        else:
+            runs.append([key, e["addr"], e["addr"], 1])
+    out = []
+    for (name, sid, rnw), first, last, n in runs:
+        addr = f"{first:#x}" if first == last else f"{first:#x}..{last:#x}"
+        if n > 1:
+            addr += f" (x{n})"
+        out.append(f"{name} sid={sid:#x} rnw={rnw} addr={addr}")
+    return ", ".join(out) or "none"
+
+
+# ===========================================================================
+# fw_cfg (for the ACPI tables)
+# ===========================================================================
+
+def fw_cfg_read(qt, select, length):
+    """Reads @length bytes of fw_cfg item @select (None: go on) with DMA."""
+    control = 0x02                                   # READ
+    if select is not None:
+        control |= 0x08 | (select << 16)             # SELECT
+    qt.write(FW_CFG_DMA_DESC,
+             struct.pack(">IIQ", control, length, FW_CFG_BUF))
+    # the DMA register is big-endian: store the address's bytes that way
+    swapped = int.from_bytes(FW_CFG_DMA_DESC.to_bytes(8, "big"), "little")
+    qt.writeq(FW_CFG_BASE + 16, swapped)
+    status = struct.unpack(">I", qt.read(FW_CFG_DMA_DESC, 4))[0]
+    if status != 0:
+        raise QTestError(f"fw_cfg DMA of item {select} failed: {status:#x}")
+    return qt.read(FW_CFG_BUF, length)
+
+
+def fw_cfg_file(qt, name):
+    count = struct.unpack(">I", fw_cfg_read(qt, 0x19, 4))[0]   # FILE_DIR
+    entries = fw_cfg_read(qt, None, 64 * count)
+    for i in range(count):
+        size, select = struct.unpack_from(">IH", entries, 64 * i)
+        if entries[64 * i + 8:64 * i + 64].split(b"\0")[0] == name.encode():
+            if size > FW_CFG_BUF_SIZE:
+                raise QTestError(f"fw_cfg {name}: {size} bytes, too large")
+            return fw_cfg_read(qt, select, size)
+    raise QTestError(f"no fw_cfg file {name}")
+
+
+# ===========================================================================
+# edu
+# ===========================================================================
+
+class Edu:
+    """The edu device at 00:04.0, BAR0 at the start of the PCIe MMIO window."""
+
+    def __init__(self, qt, delay_ns):
+        self.qt = qt
+        self.delay_ns = delay_ns
+        self.cfg = PCIE_ECAM_BASE + (EDU_DEVFN << 12)
+
+    def setup(self):
+        ids = self.qt.readl(self.cfg + 0x00)
+        if ids != EDU_VENDOR_DEVICE:
+            raise QTestError(f"no edu at 00:{EDU_SLOT:02x}.0 (ids {ids:#x})")
+        self.qt.writel(self.cfg + 0x10, EDU_BAR0)            # BAR0
+        self.qt.writew(self.cfg + 0x04, 0x0006)              # MEM + bus master
+        if self.qt.readl(EDU_BAR0) != 0x010000ED:
+            raise QTestError("edu BAR0 does not answer")
+
+    def start(self, src, dst, count, to_ram):
+        self.qt.writeq(EDU_BAR0 + EDU_DMA_SRC, src)
+        self.qt.writeq(EDU_BAR0 + EDU_DMA_DST, dst)
+        self.qt.writeq(EDU_BAR0 + EDU_DMA_CNT, count)
+        self.qt.writeq(EDU_BAR0 + EDU_DMA_CMD,
+                       EDU_DMA_RUN | (EDU_DMA_TO_RAM if to_ram else 0))
+
+    def busy(self):
+        return bool(self.qt.readq(EDU_BAR0 + EDU_DMA_CMD) & EDU_DMA_RUN)
+
+    def wait(self):
+        if self.qt.accel == "qtest":
+            for _ in range(5):
+                self.qt.clock_step(self.delay_ns)
+                if not self.busy():
+                    return
+        else:
+            # TCG: the virtual clock follows the host clock
+            limit = time.monotonic() + 5 * self.delay_ns / 1e9 + 2
+            while time.monotonic() < limit:
+                if not self.busy():
+                    return
+                time.sleep(0.002)
+        raise QTestError("edu DMA did not complete")
+
+    def to_buffer(self, src_iova, count, offset=0):
+        """RAM -> edu buffer: a DMA read through the SMMU."""
+        self.start(src_iova, EDU_BUF + offset, count, to_ram=False)
+        self.wait()
+
+    def from_buffer(self, dst_iova, count, offset=0):
+        """edu buffer -> RAM: a DMA write through the SMMU."""
+        self.start(EDU_BUF + offset, dst_iova, count, to_ram=True)
+        self.wait()
+
+
+# ===========================================================================
+# test bed and cases
+# ===========================================================================
+
+class Bed:
+    """A fresh QEMU with the SMMU enabled for edu and empty page tables."""
+
+    SOURCE = 8          # page that fills the edu buffer (read-only mapping)
+
+    def __init__(self, opts, ha, hd, dma_delay_ns=None):
+        if dma_delay_ns is None:
+            dma_delay_ns = opts.dma_delay_ns
+        extra = []
+        if opts.httu == "on":
+            extra += ["-global", "arm-smmuv3.x-httu=on"]
+        edu = f"edu,addr={EDU_SLOT:#x}"
+        if dma_delay_ns is not None:
+            edu += f",dma-delay-ns={dma_delay_ns}"
+        extra += ["-device", edu]
+        self.dma_len = opts.dma_len
+        self.qt = QTest(opts.qemu, extra, opts.timeout, opts.accel)
+        self.smmu = SMMU(self.qt)
+        self.edu = Edu(self.qt, dma_delay_ns or EDU_STOCK_DELAY_NS)
+        self.edu.setup()
+        self.smmu.write_tables()
+        self.smmu.write_cd(ha=ha, hd=hd)
+        self.smmu.write_ste(EDU_SID, CD_ADDR)
+        self.smmu.enable(EDU_SID)
+
+    def load_buffer(self, seed, length=None):
+        """Put pattern(seed) into the edu buffer through the SOURCE page."""
+        length = length or self.dma_len
+        data = pattern(seed, length)
+        self.qt.write(data_pa(self.SOURCE), data)
+        self.smmu.set_pte(self.SOURCE, read_only(data_pa(self.SOURCE)))
+        self.edu.to_buffer(iova(self.SOURCE), length)
+        return data
+
+    def page(self, i, length=None):
+        return self.qt.read(data_pa(i), length or self.dma_len)
+
+
+def expect_pte(got, want, what):
+    check(got == want, f"{what}: descriptor {got:#018x}, expected {want:#018x}")
+
+
+def expect_no_events(bed):
+    events = bed.smmu.events()
+    check(not events, f"unexpected SMMU events: {describe_events(events)}")
+
+
+def case_idr0(opts, diag):
+    """SMMU_IDR0.HTTU advertises access flag and dirty state (0b10)"""
+    extra = ["-global", "arm-smmuv3.x-httu=on"] if opts.httu == "on" else []
+    qt = QTest(opts.qemu, extra, opts.timeout, opts.accel)
+    idr0 = qt.readl(SMMU_BASE + IDR0)
+    idr3 = qt.readl(SMMU_BASE + IDR3)
+    httu = (idr0 >> 6) & 3
+    diag(f"IDR0={idr0:#010x} HTTU={httu:#04b}; IDR3={idr3:#010x} "
+         f"BBML={(idr3 >> 11) & 3}")
+    check(httu == 0b10, f"IDR0.HTTU is {httu:#04b}, expected 0b10")
+
+
+def case_iort(opts, diag):
+    """ACPI IORT SMMUv3 node reports HTTU (flags[2:1] = 0b10)"""
+    extra = ["-global", "arm-smmuv3.x-httu=on"] if opts.httu == "on" else []
+    qt = QTest(opts.qemu, extra, opts.timeout, opts.accel)
+    tables = fw_cfg_file(qt, "etc/acpi/tables")
+    at = tables.find(b"IORT")
+    if at < 0:
+        raise QTestError("no IORT in etc/acpi/tables")
+    length = struct.unpack_from("<I", tables, at + 4)[0]
+    iort = tables[at:at + length]
+    nodes, offset = struct.unpack_from("<II", iort, 36)
+    for _ in range(nodes):
+        node_type, node_len = struct.unpack_from("<BH", iort, offset)
+        if node_type == 4:                           # SMMUv3
+            base, flags = struct.unpack_from("<QI", iort, offset + 16)
+            break
+        offset += node_len
+    else:
+        raise QTestError("no SMMUv3 node in the IORT")
+    httu = (flags >> 1) & 3
+    diag(f"IORT SMMUv3 node: base={base:#x} flags={flags:#x} HTTU={httu:#04b}")
+    check(base == SMMU_BASE, f"IORT SMMUv3 base {base:#x}")
+    check(flags & 1, "COHACC override lost")
+    check(httu == 0b10, f"IORT HTTU override is {httu:#04b}, expected 0b10")
+
+
+def case_write_dirties(opts, diag, bed):
+    """DMA write to a writable-clean page writes it and makes it writable-dirty"""
+    before = writable_clean(data_pa(0))
+    bed.smmu.set_pte(0, before)
+    data = bed.load_buffer(seed=1)
+    bed.edu.from_buffer(iova(0), bed.dma_len)
+    check(bed.page(0) == data, "page data not written by the DMA")
+    expect_pte(bed.smmu.pte(0), (before | PTE_AF) & ~PTE_AP_RDONLY,
+               "after the write")
+    expect_no_events(bed)
+
+
+def case_readonly_faults(opts, diag, bed):
+    """DMA write to a read-only page (no DBM) faults and changes nothing"""
+    before = read_only(data_pa(0))
+    bed.smmu.set_pte(0, before)
+    bed.qt.memset(data_pa(0), PAGE, 0x5A)
+    bed.load_buffer(seed=2)
+    bed.smmu.events()
+    bed.edu.from_buffer(iova(0), bed.dma_len)
+    events = bed.smmu.events()
+    diag(f"events: {describe_events(events)}")
+    check(bed.qt.read(data_pa(0), PAGE) == b"\x5a" * PAGE,
+          "read-only page was written")
+    expect_pte(bed.smmu.pte(0), before, "after the faulting write")
+    check(any(e["type"] == EVT_F_PERMISSION and e["sid"] == EDU_SID
+              and e["addr"] == iova(0) and e["rnw"] == 0 for e in events),
+          f"no F_PERMISSION write event for IOVA {iova(0):#x}")
+
+
+def case_read_sets_af(opts, diag, bed):
+    """DMA read sets the access flag only (AP[2] stays set)"""
+    before = writable_clean(data_pa(0), af=False)
+    bed.smmu.set_pte(0, before)
+    data = pattern(3, bed.dma_len)
+    bed.qt.write(data_pa(0), data)
+    bed.edu.to_buffer(iova(0), bed.dma_len)
+    expect_pte(bed.smmu.pte(0), before | PTE_AF, "after the read")
+    # what was read reaches RAM again through a writable-dirty page
+    bed.smmu.set_pte(1, writable_dirty(data_pa(1)))
+    bed.edu.from_buffer(iova(1), bed.dma_len)
+    check(bed.page(1) == data, "the DMA read did not return the page data")
+    expect_no_events(bed)
+
+
+def case_write_after_read(opts, diag, bed):
+    """write after a read cached the clean page walks again and dirties it"""
+    before = writable_clean(data_pa(0))
+    bed.smmu.set_pte(0, before)
+    bed.qt.write(data_pa(0), pattern(4, bed.dma_len))
+    bed.edu.to_buffer(iova(0), bed.dma_len)       # caches a read-only entry
+    expect_pte(bed.smmu.pte(0), before, "after the read")
+    data = bed.load_buffer(seed=5)
+    bed.edu.from_buffer(iova(0), bed.dma_len)
+    check(bed.page(0) == data, "page data not written by the DMA")
+    expect_pte(bed.smmu.pte(0), before & ~PTE_AP_RDONLY, "after the write")
+    expect_no_events(bed)
+
+
+def case_reclean_needs_tlbi(opts, diag, bed):
+    """a re-cleaned page stays clean until TLBI (by VA, by ASID), then dirties"""
+    clean = writable_clean(data_pa(0))
+    dirty = clean & ~PTE_AP_RDONLY
+    bed.smmu.set_pte(0, clean)
+    data = bed.load_buffer(seed=6)
+    bed.edu.from_buffer(iova(0), bed.dma_len)
+    check(bed.page(0) == data, "first write: page data not written")
+    expect_pte(bed.smmu.pte(0), dirty, "after the first write")
+
+    bed.smmu.set_pte(0, clean)                     # software clears dirty
+    data = bed.load_buffer(seed=7)
+    bed.edu.from_buffer(iova(0), bed.dma_len)
+    check(bed.page(0) == data, "second write (cached entry): data not written")
+    expect_pte(bed.smmu.pte(0), clean,
+               "second write, no TLBI: the cached translation must be used")
+
+    bed.smmu.tlbi_va(ASID, iova(0))
+    data = bed.load_buffer(seed=8)
+    bed.edu.from_buffer(iova(0), bed.dma_len)
+    check(bed.page(0) == data, "third write (after TLBI): data not written")
+    expect_pte(bed.smmu.pte(0), dirty, "third write, after CMD_TLBI_NH_VA")
+
+    bed.smmu.set_pte(0, clean)                     # and by ASID this time
+    bed.smmu.tlbi_asid(ASID)
+    data = bed.load_buffer(seed=9)
+    bed.edu.from_buffer(iova(0), bed.dma_len)
+    check(bed.page(0) == data, "fourth write (after TLBI): data not written")
+    expect_pte(bed.smmu.pte(0), dirty, "fourth write, after CMD_TLBI_NH_ASID")
+    expect_no_events(bed)
+
+
+def case_dirty_unchanged(opts, diag, bed):
+    """DMA write to an already dirty page leaves the descriptor unchanged"""
+    before = writable_dirty(data_pa(0))
+    bed.smmu.set_pte(0, before)
+    data = bed.load_buffer(seed=12)
+    bed.edu.from_buffer(iova(0), bed.dma_len)
+    check(bed.page(0) == data, "page data not written by the DMA")
+    expect_pte(bed.smmu.pte(0), before, "after the write")
+    expect_no_events(bed)
+
+
+def case_edu_full_buffer(opts, diag, bed):
+    """edu: a 4096-byte DMA (the whole buffer) works both ways"""
+    data = bed.load_buffer(seed=10, length=EDU_BUF_SIZE)
+    bed.smmu.set_pte(0, read_write(data_pa(0)))
+    bed.edu.from_buffer(iova(0), EDU_BUF_SIZE)
+    check(bed.page(0, EDU_BUF_SIZE) == data, "4096-byte DMA: data differs")
+    check(bed.qt.readl(EDU_BAR0) == 0x010000ED, "edu gone after the DMA")
+    expect_no_events(bed)
+
+
+EDU_TEST_DELAY_NS = 2500
+
+
+def case_edu_delay(opts, diag, bed):
+    """edu: dma-delay-ns sets when a DMA completes"""
+    delay = EDU_TEST_DELAY_NS
+    bed.smmu.set_pte(0, read_write(data_pa(0)))
+    bed.qt.write(data_pa(0), pattern(11, 64))
+    if bed.qt.accel == "qtest":
+        bed.edu.start(iova(0), EDU_BUF, 64, to_ram=False)
+        check(bed.edu.busy(), "DMA finished before any virtual time passed")
+        bed.qt.clock_step(delay - 1)
+        check(bed.edu.busy(), f"DMA finished before {delay} ns")
+        bed.qt.clock_step(1)
+        check(not bed.edu.busy(), f"DMA not finished after {delay} ns")
+    else:
+        # real time only: far less than the stock 100 ms will do
+        t0 = time.monotonic()
+        bed.edu.start(iova(0), EDU_BUF, 64, to_ram=False)
+        while bed.edu.busy() and time.monotonic() - t0 < 1:
+            time.sleep(0.001)
+        took = time.monotonic() - t0
+        diag(f"DMA with dma-delay-ns={delay} took {took * 1000:.1f} ms (TCG)")
+        check(took < 0.05, f"DMA took {took * 1000:.1f} ms, not about {delay} ns")
+    bed.smmu.set_pte(1, read_write(data_pa(1)))
+    bed.edu.from_buffer(iova(1), 64)
+    check(bed.page(1, 64) == pattern(11, 64), "DMA data differs")
+
+
+# name, function, kind: "machine" (starts its own QEMU), "httu" (a Bed
+# whose CD sets HA and HD), "edu" (a Bed whose CD sets neither)
+CASES = [
+    ("idr0-httu", case_idr0, "machine"),
+    ("iort-httu-override", case_iort, "machine"),
+    ("write-dirties-clean-page", case_write_dirties, "httu"),
+    ("write-to-read-only-faults", case_readonly_faults, "httu"),
+    ("read-sets-access-flag-only", case_read_sets_af, "httu"),
+    ("write-after-cached-read-rewalks", case_write_after_read, "httu"),
+    ("recleaned-page-needs-tlbi", case_reclean_needs_tlbi, "httu"),
+    ("dirty-page-descriptor-unchanged", case_dirty_unchanged, "httu"),
+    ("edu-4096-byte-dma", case_edu_full_buffer, "edu"),
+    ("edu-dma-delay-ns", case_edu_delay, "edu"),
+]
+
+
+def run_case(opts, func, kind, diag):
+    """Runs one case; returns None if it held, else the CheckFailed.
+
+    A QTestError (QEMU did not start, died, hung) propagates, after QEMU's
+    command line, stderr and log are dumped.  Every QEMU the case started
+    is stopped and its files removed.
+    """
+    QTest.started = []
+    dump = opts.verbose
+    try:
+        if kind == "machine":
+            func(opts, diag)
+        else:
+            httu = kind == "httu"
+            delay = EDU_TEST_DELAY_NS if func is case_edu_delay else None
+            bed = Bed(opts, ha=httu, hd=httu, dma_delay_ns=delay)
+            func(opts, diag, bed)
+        dump = False
+        return None
+    except CheckFailed as e:
+        return e
+    except BaseException:
+        dump = True
+        raise
+    finally:
+        for qt in QTest.started:
+            qt.close()
+            if dump:
+                for line in qt.diagnostics():
+                    diag(line)
+            qt.cleanup()
+        QTest.started = []
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--qemu", required=True, help="qemu-system-aarch64 to test")
+    ap.add_argument("--httu", choices=("on", "off"), default="on",
+                    help="pass -global arm-smmuv3.x-httu=on (default: on)")
+    ap.add_argument("--expect-fail", action="store_true",
+                    help="run the HTTU cases expecting each one to fail")
+    ap.add_argument("--case", action="append", default=[],
+                    help="run only this case (repeatable)")
+    ap.add_argument("--accel", choices=("auto", "qtest", "tcg"), default="auto",
+                    help="accelerator (default: qtest if QEMU has it, else tcg)")
+    ap.add_argument("--timeout", type=float, default=60,
+                    help="seconds allowed for each case (default: 60)")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="also dump QEMU's output for failed checks")
+    opts = ap.parse_args()
+
+    if opts.accel == "auto":
+        opts.accel = "qtest" if qtest_accel_available(opts.qemu) else "tcg"
+    if opts.expect_fail:
+        # Works on an unpatched QEMU: short DMAs, stock DMA timing.
+        opts.dma_len = 256
+        opts.dma_delay_ns = None
+        cases = [c for c in CASES if c[2] != "edu"]
+    else:
+        opts.dma_len = PAGE
+        opts.dma_delay_ns = 1000
+        cases = list(CASES)
+    if opts.case:
+        unknown = set(opts.case) - {c[0] for c in CASES}
+        if unknown:
+            ap.error(f"unknown case(s): {', '.join(sorted(unknown))}")
+        cases = [c for c in cases if c[0] in opts.case]
+
+    def diag(line):
+        print(f"# {line}", flush=True)
+
+    print("TAP version 13")
+    print(f"1..{len(cases)}", flush=True)
+    diag(f"qemu={opts.qemu} httu={opts.httu} accel={opts.accel} "
+         f"expect-fail={'yes' if opts.expect_fail else 'no'}")
+    passed = failed = 0
+    for n, (name, func, kind) in enumerate(cases, 1):
+        title = func.__doc__.strip()
+        t0 = time.monotonic()
+        try:
+            failure = run_case(opts, func, kind, diag)
+            error = None
+        except QTestError as e:
+            failure, error = None, e
+        except Exception as e:      # a bug in this script: report, go on
+            failure, error = None, e
+            for line in traceback.format_exc().splitlines():
+                diag(line)
+        elapsed = time.monotonic() - t0
+
+        if error is not None:
+            ok, text = False, f"{name}: {title}"
+            why = f"QEMU error: {error}"
+        elif opts.expect_fail:
+            ok = failure is not None
+            if ok:
+                text = f"{name} fails as expected on this QEMU"
+                why = f"failed check: {failure}"
+            else:
+                text = (f"{name} passed on a QEMU without HTTU, "
+                        "so it does not test HTTU")
+                why = None
+        else:
+            ok = failure is None
+            text = f"{name}: {title}"
+            why = None if ok else f"failed check: {failure}"
+        print(f"{'ok' if ok else 'not ok'} {n} - {text}", flush=True)
+        if why:
+            diag(why)
+        diag(f"{name}: {elapsed:.2f} s")
+        passed += ok
+        failed += not ok
+
+    print(f"test_httu: {passed} passed, {failed} failed", flush=True)
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
