@@ -70,6 +70,9 @@ fi
 built kernel && build guest scripts/initramfs.sh
 built kernel || failed_builds+=(guest)
 
+# --- kernel series: checkpatch --strict, every prefix builds ----------------
+suite series kernel scripts/series-check.sh
+
 # --- host suites ------------------------------------------------------------
 suite host-scripts - scripts/pyunit-tap.py tests/host/test_*.py
 [ -f src/Makefile ] && suite cli - make -s -C src check
