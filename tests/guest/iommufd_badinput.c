@@ -30,7 +30,7 @@ struct clear_case {
 	int err;
 };
 
-static void c_none(struct iommu_hwpt_clear_dirty_bitmap *c) { }
+static void c_none(struct iommu_hwpt_clear_dirty_bitmap *c __attribute__((unused))) { }
 static void c_flags(struct iommu_hwpt_clear_dirty_bitmap *c) { c->flags = 1; }
 static void c_reserved(struct iommu_hwpt_clear_dirty_bitmap *c) { c->__reserved = 1; }
 static void c_zero_len(struct iommu_hwpt_clear_dirty_bitmap *c) { c->length = 0; }

@@ -38,7 +38,7 @@ struct bad_case {
 static struct edu_dev d;
 static uint64_t bits[2];
 
-static void m_none(struct req *r) { }
+static void m_none(struct req *r __attribute__((unused))) { }
 static void m_pgsize(struct req *r) { r->get.bitmap.pgsize = 2 * EDU_PAGE_SIZE; }
 static void m_small_bitmap(struct req *r) { r->get.bitmap.size = 4; }
 static void m_crossing(struct req *r) { r->get.size = LEN + EDU_PAGE_SIZE; }

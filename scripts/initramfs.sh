@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Build the guest initramfs: static arm64 busybox (Debian busybox-static),
+# the static guest test programs (tests/guest/Makefile) and tests/guest/init,
+# packed as an uncompressed newc cpio (the guest kernel has no RD_GZIP).
+#
+#   $DIRTYSCOPE_CACHE/guest/busybox/<version>/   unpacked busybox package
+#   $DIRTYSCOPE_CACHE/guest/build/               test program objects
+#   $DIRTYSCOPE_CACHE/guest/initramfs.cpio       the result
+#
+# Usage: scripts/initramfs.sh          (prints the cpio path on stdout)
+# Environment: KHDR=<uAPI include dir> overrides the kernel's installed
+# headers ($DIRTYSCOPE_CACHE/linux/headers/include, from scripts/kernel.sh).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+GUEST=$DIRTYSCOPE_CACHE/guest
+KHDR=${KHDR:-$DIRTYSCOPE_CACHE/linux/headers/include}
+OUT=$GUEST/initramfs.cpio
+BB_PKG="busybox-static:arm64"
+
+ensure_arm64_arch() {
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		progress initramfs "adding dpkg architecture arm64"
+		dpkg --add-architecture arm64
+		apt-get update -qq
+	fi
+}
+
+# Unpack busybox-static:arm64 once per package version; print its binary.
+fetch_busybox() {
+	local ver dir tmp deb
+	ensure_arm64_arch
+	ver=$(apt-cache policy "$BB_PKG" | awk '/Candidate:/ { print $2 }')
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		apt-get update -qq
+		ver=$(apt-cache policy "$BB_PKG" | awk '/Candidate:/ { print $2 }')
+	fi
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		die "apt knows no $BB_PKG"
+	fi
+	dir=$GUEST/busybox/${ver//:/_}
+	if [ ! -x "$dir/bin/busybox" ]; then
+		progress initramfs "downloading $BB_PKG $ver"
+		tmp=$(mktemp -d)
+		# apt drops to user _apt for downloads: let it write there.
+		chown _apt "$tmp" 2>/dev/null || true
+		(cd "$tmp" && apt-get download -q "$BB_PKG=$ver" >/dev/null) ||
+			die "apt-get download $BB_PKG=$ver failed"
+		deb=$(ls "$tmp"/*.deb)
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		dpkg-deb -x "$deb" "$dir"
+		rm -rf "$tmp"
+		[ -x "$dir/bin/busybox" ] || die "$deb has no bin/busybox"
+	fi
+	# ELF e_machine (offset 18) is 0xb7 for AArch64.
+	[ "$(od -An -tx1 -j18 -N2 "$dir/bin/busybox" | tr -d ' ')" = b700 ] ||
+		die "$dir/bin/busybox is not an arm64 binary"
+	echo "$dir/bin/busybox"
+}
+
+build_tests() {
+	[ -f "$KHDR/linux/iommufd.h" ] ||
+		die "no kernel uAPI headers in $KHDR: run scripts/kernel.sh first (or set KHDR)"
+	progress initramfs "building guest tests against $KHDR"
+	make -s -C "$DS_TOP/tests/guest" O="$GUEST/build" KHDR="$KHDR" \
+		CROSS_COMPILE="$CROSS_COMPILE" -j"$(nproc)" >&2 ||
+		die "guest test build failed"
+}
+
+# Populate a fresh staging root and pack it.
+pack() {
+	local busybox=$1 root t n
+	root=$(mktemp -d)
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,tests,etc}
+	install -m 0755 "$busybox" "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+	install -m 0755 "$DS_TOP/tests/guest/init" "$root/init"
+	for t in $(make -s -C "$DS_TOP/tests/guest" list KHDR=unused); do
+		install -m 0755 "$GUEST/build/$t" "$root/tests/$t"
+	done
+	# The kernel's built-in initramfs has /dev/console too; this is a spare.
+	mknod -m 0600 "$root/dev/console" c 5 1 2>/dev/null || true
+	mkdir -p "$(dirname "$OUT")"
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio --quiet -o -H newc --owner=0:0 --reproducible) > "$OUT.tmp"
+	mv "$OUT.tmp" "$OUT"
+	n=$(find "$root/tests" -type f | wc -l)
+	rm -rf "$root"
+	progress initramfs "$OUT ($(( $(stat -c %s "$OUT") / 1024 )) KiB, $n test programs)"
+}
+
+main() {
+	local busybox
+	command -v "${CROSS_COMPILE}gcc" >/dev/null ||
+		die "${CROSS_COMPILE}gcc missing: apt-get install gcc-aarch64-linux-gnu"
+	command -v cpio >/dev/null || die "cpio missing: apt-get install cpio"
+	busybox=$(fetch_busybox)
+	build_tests
+	pack "$busybox"
+	echo "$OUT"
+}
+
+main "$@"
