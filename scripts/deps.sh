@@ -18,6 +18,16 @@ pkgs=(
 	clang llvm libbpf-dev bpftool libxml2-utils libjson-c-dev
 )
 
+# arm64 libraries for the static guest build of the CLI (Debian multiarch)
+arm64_pkgs=(libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64)
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	[ "$(id -u)" = 0 ] || die "need root to add the arm64 architecture"
+	progress deps "dpkg --add-architecture arm64"
+	dpkg --add-architecture arm64
+	apt-get update -q >/dev/null
+fi
+pkgs+=("${arm64_pkgs[@]}")
+
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
