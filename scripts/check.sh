@@ -83,7 +83,7 @@ suite qemu-httu-off qemu python3 tests/qemu/test_httu.py --qemu "$QEMU" --httu o
 suite qemu-stock qemu-stock python3 tests/qemu/test_httu.py --qemu "$STOCK_QEMU" --httu off --expect-fail
 
 # --- guest suites (boot the test bed) ---------------------------------------
-suite guest-httu qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on \
+suite guest-httu qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --edu 2 \
 	--tests "$(cat tests/guest/suites/httu)" --log "$OUT/guest-httu.log"
 suite guest-stock qemu,guest scripts/vm.sh --qemu "$QEMU" --httu off \
 	--tests "$(cat tests/guest/suites/nohttu)" --log "$OUT/guest-stock.log"

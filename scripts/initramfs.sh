@@ -4,8 +4,11 @@
 # packed as an uncompressed newc cpio (the guest kernel has no RD_GZIP).
 #
 #   $DIRTYSCOPE_CACHE/guest/busybox/<version>/   unpacked busybox package
-#   $DIRTYSCOPE_CACHE/guest/build/               test program objects
-#   $DIRTYSCOPE_CACHE/guest/initramfs.cpio       the result
+#   build/guest/obj/                              test program objects
+#   build/guest/initramfs.cpio                    the result
+#
+# Objects and the cpio live in the clone's build/ (small, quick to make): a
+# cache shared by several clones would mix their sources by timestamp.
 #
 # Usage: scripts/initramfs.sh          (prints the cpio path on stdout)
 # Environment: KHDR=<uAPI include dir> overrides the kernel's installed
@@ -14,8 +17,9 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 GUEST=$DIRTYSCOPE_CACHE/guest
+OBJ=$DS_TOP/build/guest/obj
 KHDR=${KHDR:-$DIRTYSCOPE_CACHE/linux/headers/include}
-OUT=$GUEST/initramfs.cpio
+OUT=$DS_TOP/build/guest/initramfs.cpio
 BB_PKG="busybox-static:arm64"
 
 ensure_arm64_arch() {
@@ -63,7 +67,7 @@ build_tests() {
 	[ -f "$KHDR/linux/iommufd.h" ] ||
 		die "no kernel uAPI headers in $KHDR: run scripts/kernel.sh first (or set KHDR)"
 	progress initramfs "building guest tests against $KHDR"
-	make -s -C "$DS_TOP/tests/guest" O="$GUEST/build" KHDR="$KHDR" \
+	make -s -C "$DS_TOP/tests/guest" O="$OBJ" KHDR="$KHDR" \
 		CROSS_COMPILE="$CROSS_COMPILE" -j"$(nproc)" >&2 ||
 		die "guest test build failed"
 }
@@ -77,7 +81,7 @@ pack() {
 	ln -s busybox "$root/bin/sh"
 	install -m 0755 "$DS_TOP/tests/guest/init" "$root/init"
 	for t in $(make -s -C "$DS_TOP/tests/guest" list KHDR=unused); do
-		install -m 0755 "$GUEST/build/$t" "$root/tests/$t"
+		install -m 0755 "$OBJ/$t" "$root/tests/$t"
 	done
 	# The kernel's built-in initramfs has /dev/console too; this is a spare.
 	mknod -m 0600 "$root/dev/console" c 5 1 2>/dev/null || true

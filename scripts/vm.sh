@@ -18,6 +18,7 @@
 #   --mem SIZE             guest memory (default 1G)
 #   --dma-delay-ns N       edu DMA completion delay (patched QEMU only;
 #                          default 100000)
+#   --edu N                number of edu devices (default 1)
 #   --dma-size N           bytes per edu DMA in the tests (default: 4096 on
 #                          the patched QEMU, 256 on stock)
 #   --append ARGS          extra kernel command line
@@ -38,6 +39,7 @@ CPU="max,pauth-impdef=on"
 MEM=1G
 DMA_DELAY_NS=100000
 DMA_SIZE=
+NEDU=1
 APPEND=
 KERNEL=$DIRTYSCOPE_CACHE/linux/build/arch/arm64/boot/Image
 INITRD=
@@ -62,6 +64,7 @@ parse_args() {
 		--mem) MEM=$2; shift ;;
 		--dma-delay-ns) DMA_DELAY_NS=$2; shift ;;
 		--dma-size) DMA_SIZE=$2; shift ;;
+		--edu) NEDU=$2; shift ;;
 		--append) APPEND=$2; shift ;;
 		--kernel) KERNEL=$2; shift ;;
 		--initrd) INITRD=$2; shift ;;
@@ -153,8 +156,11 @@ qemu_cmd() {
 	[ -n "$APPEND" ] && append+=" $APPEND"
 	QEMU_CMD=("$QEMU" -M virt,gic-version=3,iommu=smmuv3 -cpu "$CPU"
 		-smp 1 -m "$MEM" -nic none -nographic -no-reboot
-		-kernel "$KERNEL" -initrd "$INITRD" -append "$append"
-		-device "$EDU")
+		-kernel "$KERNEL" -initrd "$INITRD" -append "$append")
+	local i
+	for ((i = 0; i < NEDU; i++)); do
+		QEMU_CMD+=(-device "$EDU")
+	done
 	if [ "$HTTU" = on ]; then
 		QEMU_CMD+=(-global arm-smmuv3.x-httu=on)
 	fi

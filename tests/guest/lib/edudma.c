@@ -159,29 +159,48 @@ static long read_sysfs_hex(const char *bdf, const char *attr)
 	return strtol(buf, NULL, 16);
 }
 
-int edu_find(char *bdf, size_t len)
+static int edu_cmp_names(const void *a, const void *b)
 {
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int edu_find_nth(int nth, char *bdf, size_t len)
+{
+	char *names[64];
 	struct dirent *de;
+	int n = 0, i, ret;
 	DIR *dir;
-	int ret = -ENODEV;
 
 	dir = opendir(SYS_PCI_DEVICES);
 	if (!dir)
 		return edu_err(errno, "opendir " SYS_PCI_DEVICES);
-	while ((de = readdir(dir))) {
+	while ((de = readdir(dir)) && n < 64) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (read_sysfs_hex(de->d_name, "vendor") != EDU_VENDOR ||
 		    read_sysfs_hex(de->d_name, "device") != EDU_DEVICE)
 			continue;
-		ret = copy_str(bdf, len, de->d_name);
-		break;
+		names[n] = strdup(de->d_name);
+		if (names[n])
+			n++;
 	}
 	closedir(dir);
-	if (ret)
-		return edu_err(-ret, "no edu device (%04x:%04x) in "
-			       SYS_PCI_DEVICES, EDU_VENDOR, EDU_DEVICE);
-	return 0;
+	/* PCI addresses sort in bus order */
+	qsort(names, n, sizeof(names[0]), edu_cmp_names);
+	if (nth < n)
+		ret = copy_str(bdf, len, names[nth]);
+	else
+		ret = edu_err(ENODEV, "no edu device #%d (%04x:%04x) in "
+			      SYS_PCI_DEVICES ": %d found", nth, EDU_VENDOR,
+			      EDU_DEVICE, n);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	return ret;
+}
+
+int edu_find(char *bdf, size_t len)
+{
+	return edu_find_nth(0, bdf, len);
 }
 
 /* Name of the driver bound to @bdf into @drv ("" if none). */
@@ -312,6 +331,46 @@ int edu_type1_open(struct edu_dev *d)
 	}
 	if (ret)
 		edu_close(d);
+	return ret;
+}
+
+int edu_type1_join(struct edu_dev *d, const struct edu_dev *owner)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	char path[64];
+	int ret;
+
+	d->mode = EDU_MODE_TYPE1;
+	d->container_fd = dup(owner->container_fd);
+	if (d->container_fd < 0)
+		return edu_err(errno, "dup container fd");
+	d->group = edu_group_number(d->bdf);
+	if (d->group < 0) {
+		ret = d->group;
+		goto err;
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%d", d->group);
+	d->group_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (d->group_fd < 0) {
+		ret = edu_err(errno, "open %s", path);
+		goto err;
+	}
+	ret = edu_ioctl(d->group_fd, VFIO_GROUP_GET_STATUS, &status);
+	if (!ret && !(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		ret = edu_err(EBUSY, "group %d is not viable", d->group);
+	if (!ret)
+		ret = edu_ioctl(d->group_fd, VFIO_GROUP_SET_CONTAINER,
+				&d->container_fd);
+	if (ret)
+		goto err;
+	d->device_fd = ioctl(d->group_fd, VFIO_GROUP_GET_DEVICE_FD, d->bdf);
+	if (d->device_fd < 0) {
+		ret = edu_err(errno, "VFIO_GROUP_GET_DEVICE_FD(%s)", d->bdf);
+		goto err;
+	}
+	return 0;
+err:
+	edu_close(d);
 	return ret;
 }
 

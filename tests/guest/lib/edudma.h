@@ -93,10 +93,13 @@ struct edu_dev {
 
 void edu_init(struct edu_dev *d);
 int edu_find(char *bdf, size_t len);
+int edu_find_nth(int nth, char *bdf, size_t len);
 int edu_bind_vfio_pci(const char *bdf);
 
 /* type1: container + group + device fd */
 int edu_type1_open(struct edu_dev *d);
+/* Add d->bdf's group to the container of @owner (opened with the above) */
+int edu_type1_join(struct edu_dev *d, const struct edu_dev *owner);
 
 /* iommufd: /dev/iommu + device cdev, bound, with an IOAS */
 int edu_iommufd_open(struct edu_dev *d);
