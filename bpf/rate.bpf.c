@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* dirtyscope rate: stream iommu:dirty_scan records through a ring buffer */
+/*
+ * dirtyscope rate and record: stream iommu:dirty_* records through a ring
+ * buffer.  Every op has its program pair; user space autoloads the ones it
+ * wants (rate: dirty_scan only, record: all four), see src/stream.c.
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -27,6 +31,9 @@ static __always_inline int rate_handle(struct ds_dirty_event *e)
 	return 0;
 }
 
+DS_DIRTY_PROGS(dirty_split, DS_OP_SPLIT, rate_handle)
+DS_DIRTY_PROGS(dirty_merge, DS_OP_MERGE, rate_handle)
 DS_DIRTY_PROGS(dirty_scan, DS_OP_SCAN, rate_handle)
+DS_DIRTY_PROGS(dirty_clear, DS_OP_CLEAR, rate_handle)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* dirtyscope rate: dirty_scan records streamed to user space */
+/* dirtyscope rate and record: iommu:dirty_* records streamed to user space */
 #ifndef DS_RATE_H
 #define DS_RATE_H
 

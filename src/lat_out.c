@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* dirtyscope lat: text, JSON and OpenMetrics rendering of the histograms */
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "dirty_ops.h"
@@ -7,6 +9,7 @@
 #include "json.h"
 #include "lat_out.h"
 #include "openmetrics.h"
+#include "svg.h"
 
 static int lat_cmp(const void *a, const void *b)
 {
@@ -23,6 +26,40 @@ static int lat_cmp(const void *a, const void *b)
 void lat_sort(struct lat_entry *e, size_t n)
 {
 	qsort(e, n, sizeof(*e), lat_cmp);
+}
+
+int lat_add(struct lat_entry *e, size_t *n, size_t max,
+	    const struct ds_dirty_event *ev, const struct lat_units *u,
+	    bool per_domain)
+{
+	struct lat_entry key = {
+		.key.op = ev->op,
+		.key.domain_id = per_domain ? ev->domain_id : LAT_ALL_DOMAINS,
+	};
+	size_t lo = 0, hi = *n;
+	struct lat_hist *h;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (lat_cmp(&e[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == *n || lat_cmp(&e[lo], &key)) {
+		if (*n >= max)
+			return -E2BIG;
+		memmove(&e[lo + 1], &e[lo], (*n - lo) * sizeof(*e));
+		e[lo] = key;
+		(*n)++;
+	}
+	h = &e[lo].hist;
+	ds_hist_add(h->slots, ev->duration_ns / u->ns);
+	h->sum_ns += ev->duration_ns;
+	if (ev->ret)
+		h->errors++;
+	return 0;
 }
 
 void lat_delta(struct lat_entry *e, size_t n, const struct lat_entry *prev,
@@ -168,4 +205,124 @@ void lat_om(struct ds_om *om, const struct lat_entry *e, size_t n,
 			ds_om_counter(om, "dirtyscope_op_errors", labels, 0);
 		}
 	}
+}
+
+/* SVG bar charts */
+
+#define LS_WIDTH	760
+#define LS_PANEL	250	/* panel height */
+#define LS_TOP		52	/* title, subtitle */
+#define LS_PX		72	/* plot left */
+#define LS_PW		660	/* plot width */
+#define LS_PT		34	/* plot top within a panel */
+#define LS_PH		150	/* plot height */
+
+/* one panel; every panel spans slots 0..last, so they line up */
+static void lat_svg_panel(FILE *f, const struct lat_entry *e, int last,
+			  double top, const struct lat_units *u, bool per_domain)
+{
+	double slot_w = (double)LS_PW / (last + 1), step, ymax, v;
+	double py = top + LS_PT, base = py + LS_PH;
+	char head[128], lab[32], title[160], attrs[160];
+	__u64 max = 0, low, high;
+	int i;
+
+	for (i = 0; i <= last; i++)
+		if (e->hist.slots[i] > max)
+			max = e->hist.slots[i];
+	step = ds_svg_nice_step(max, 5);
+	if (step < 1)
+		step = 1;
+	ymax = ceil(max / step) * step;
+
+	snprintf(head, sizeof(head), "op = %s", ds_op_name(e->key.op));
+	if (per_domain)
+		snprintf(head + strlen(head), sizeof(head) - strlen(head),
+			 ", domain = %u", e->key.domain_id);
+	if (e->hist.errors)
+		snprintf(head + strlen(head), sizeof(head) - strlen(head),
+			 ": %llu operation%s (%llu failed)", lat_count(e),
+			 lat_count(e) == 1 ? "" : "s", e->hist.errors);
+	else
+		snprintf(head + strlen(head), sizeof(head) - strlen(head),
+			 ": %llu operation%s", lat_count(e),
+			 lat_count(e) == 1 ? "" : "s");
+	ds_svg_text(f, LS_PX, top + 18, "font-weight=\"bold\"", "%s", head);
+
+	/* y axis, grid lines */
+	for (v = 0; v <= ymax * (1 + 1e-9); v += step) {
+		double gy = base - v / ymax * LS_PH;
+
+		ds_svg_line(f, LS_PX, gy, LS_PX + LS_PW, gy,
+			    v ? "stroke=\"#dddddd\"" : "stroke=\"#333333\"");
+		ds_svg_text(f, LS_PX - 6, gy + 4, "text-anchor=\"end\" font-size=\"11\"",
+			    "%s", ds_svg_si(lab, sizeof(lab), v, 1000));
+	}
+	snprintf(attrs, sizeof(attrs),
+		 "text-anchor=\"middle\" font-size=\"11\" transform=\"rotate(-90 %g %g)\"",
+		 (double)LS_PX - 44, py + LS_PH / 2.0);
+	ds_svg_text(f, LS_PX - 44, py + LS_PH / 2.0, attrs, "count");
+
+	for (i = 0; i <= last; i++) {
+		double bx = LS_PX + i * slot_w, bh;
+
+		ds_hist_slot_range(i, &low, &high);
+		if (e->hist.slots[i]) {
+			bh = e->hist.slots[i] / ymax * LS_PH;
+			snprintf(title, sizeof(title), "%s %llu -> %llu %s: %llu",
+				 ds_op_name(e->key.op), low, high, u->name,
+				 e->hist.slots[i]);
+			snprintf(attrs, sizeof(attrs),
+				 "class=\"bar\" fill=\"#3b6ea5\" data-slot=\"%d\" data-count=\"%llu\"",
+				 i, e->hist.slots[i]);
+			ds_svg_rect(f, bx + slot_w * 0.1, base - bh, slot_w * 0.8,
+				    bh, attrs, title);
+		}
+		/* the slot's lower bound under it, slanted when narrow */
+		if (slot_w >= 30) {
+			ds_svg_text(f, bx + slot_w / 2, base + 15,
+				    "text-anchor=\"middle\" font-size=\"10\"", "%s",
+				    ds_svg_si(lab, sizeof(lab), low, 1024));
+		} else {
+			snprintf(attrs, sizeof(attrs),
+				 "text-anchor=\"end\" font-size=\"10\" transform=\"rotate(-60 %g %g)\"",
+				 bx + slot_w / 2, base + 10);
+			ds_svg_text(f, bx + slot_w / 2, base + 10, attrs, "%s",
+				    ds_svg_si(lab, sizeof(lab), low, 1024));
+		}
+	}
+	ds_svg_text(f, LS_PX + LS_PW / 2.0, base + 48, "text-anchor=\"middle\" font-size=\"11\"",
+		    "%s (log2 buckets, lower bound shown)", u->name);
+}
+
+int lat_svg(FILE *f, const struct lat_entry *e, size_t n,
+	    const struct lat_units *u, bool per_domain, const char *subtitle)
+{
+	size_t i, panels = 0, p = 0;
+	char attrs[96];
+	int last = 0, m;
+
+	for (i = 0; i < n; i++) {
+		panels += lat_count(&e[i]) != 0;
+		m = ds_hist_max_slot(e[i].hist.slots, DS_MAX_SLOTS);
+		if (m > last)
+			last = m;
+	}
+	snprintf(attrs, sizeof(attrs), "class=\"ds-lat\" data-panels=\"%zu\"", panels);
+	ds_svg_begin(f, LS_WIDTH, LS_TOP + (panels ? panels : 1) * LS_PANEL, attrs);
+	ds_svg_text(f, 12, 22, "font-size=\"15\" font-weight=\"bold\"",
+		    "Latency of iommu dirty-tracking operations (%s)", u->name);
+	if (subtitle)
+		ds_svg_text(f, 12, 40, "font-size=\"11\" fill=\"#555555\"", "%s",
+			    subtitle);
+	if (!panels)
+		ds_svg_text(f, LS_PX, LS_TOP + 30, "fill=\"#555555\"",
+			    "no dirty-tracking operations in the recording");
+	for (i = 0; i < n; i++) {
+		if (!lat_count(&e[i]))
+			continue;
+		lat_svg_panel(f, &e[i], last, LS_TOP + p * LS_PANEL, u, per_domain);
+		p++;
+	}
+	return ds_svg_end(f);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include <json-c/json.h>
+#include "dirty_event.h"
 #include "lat.h"
 
 struct lat_entry {
@@ -22,6 +23,15 @@ struct lat_units {
 
 /* sort by op, then domain */
 void lat_sort(struct lat_entry *e, size_t n);
+/*
+ * Count one event into the sorted entries e[0..*n), exactly as
+ * bpf/lat.bpf.c does in the kernel: key (op, domain or LAT_ALL_DOMAINS),
+ * duration_ns / u->ns into its log2 slot, duration_ns into sum_ns, ret != 0
+ * into errors.  -E2BIG when a new key does not fit in max entries.
+ */
+int lat_add(struct lat_entry *e, size_t *n, size_t max,
+	    const struct ds_dirty_event *ev, const struct lat_units *u,
+	    bool per_domain);
 /* e[i] -= prev entry with the same key (when there is one) */
 void lat_delta(struct lat_entry *e, size_t n, const struct lat_entry *prev,
 	       size_t nprev);
@@ -32,6 +42,13 @@ void lat_print(FILE *f, const struct lat_entry *e, size_t n,
 struct json_object *lat_json(const struct lat_entry *e, size_t n,
 			     const struct lat_units *u, bool per_domain,
 			     double timestamp, __u64 interval_ns, __u64 dropped);
+/*
+ * The histograms as SVG bar charts, one panel per non-empty entry: a
+ * <rect class="bar"> per non-empty slot (with a <title>), slot bounds on
+ * the x axis, counts on the y axis.  0, or -1 on a write error.
+ */
+int lat_svg(FILE *f, const struct lat_entry *e, size_t n,
+	    const struct lat_units *u, bool per_domain, const char *subtitle);
 struct ds_om;
 /*
  * dirtyscope_<op>_duration_seconds histograms (one family per op in

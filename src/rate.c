@@ -2,23 +2,21 @@
 /*
  * dirtyscope rate: per iommu domain and interval, how much the device
  * dirtied and how fast the dirty bitmap was scanned (iommu:dirty_scan).
- * The BPF side only streams records; the math is rate_math.c.
+ * The BPF side only streams records (stream.c); the math is rate_math.c.
  */
 #include <argp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include "attach.h"
 #include "dirty_ops.h"
 #include "dirtyscope.h"
 #include "json.h"
 #include "openmetrics.h"
 #include "rate_math.h"
+#include "stream.h"
 #include "trace_helpers.h"
-#include "rate.skel.h"
 
 #define RATE_MAX_EVENTS		(1U << 20)	/* per interval */
 #define RATE_MAX_DOMAINS	4096
@@ -128,12 +126,10 @@ struct rate_buf {
 	__u64 overflow;		/* records beyond RATE_MAX_EVENTS */
 };
 
-static int rate_on_event(void *ctx, void *data, size_t len)
+static int rate_on_event(void *ctx, const struct ds_dirty_event *e)
 {
 	struct rate_buf *b = ctx;
 
-	if (len < sizeof(struct ds_dirty_event))
-		return 0;
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 1024;
 		void *p;
@@ -145,50 +141,8 @@ static int rate_on_event(void *ctx, void *data, size_t len)
 		b->ev = p;
 		b->cap = cap;
 	}
-	memcpy(&b->ev[b->n++], data, sizeof(struct ds_dirty_event));
+	b->ev[b->n++] = *e;
 	return 0;
-}
-
-static struct rate_bpf *rate_open_load(void)
-{
-	struct ds_loader ld;
-	struct rate_bpf *obj;
-	int err;
-
-	if (ds_loader_init(&ld, env.mode))
-		return NULL;
-	for (;;) {
-		obj = rate_bpf__open_opts(&ld.opts);
-		if (!obj) {
-			ds_err("cannot open the rate BPF object: %s", strerror(errno));
-			break;
-		}
-		obj->rodata->filter_domain = env.filter_domain;
-		obj->rodata->targ_domain = env.domain;
-		{
-			struct ds_tp_prog progs[] = {
-				{ "dirty_scan", obj->progs.dirty_scan_btf,
-				  obj->progs.dirty_scan_raw, true },
-			};
-
-			err = ds_tp_select(progs, 1, ld.mode);
-		}
-		if (!err)
-			err = rate_bpf__load(obj);
-		if (!err)
-			break;
-		rate_bpf__destroy(obj);
-		obj = NULL;
-		if (!ds_loader_retry(&ld, err)) {
-			ds_loader_report(&ld, "rate");
-			break;
-		}
-	}
-	if (obj && env.verbose)
-		fprintf(stderr, "%s: rate programs loaded as %s\n", ds_prog,
-			ds_tp_mode_name(ld.mode));
-	ds_loader_free(&ld);
-	return obj;
 }
 
 static int rate_write_prom(const struct ds_rate_row *cum, size_t n)
@@ -223,8 +177,8 @@ int cmd_rate(int argc, char **argv)
 	};
 	struct ds_rate_row *rows = NULL, *cum = NULL;
 	struct rate_buf buf = {};
-	struct ring_buffer *rb = NULL;
-	struct rate_bpf *obj = NULL;
+	struct ds_stream *stream = NULL;
+	struct ds_stream_opts so;
 	__u64 t0, next, dropped = 0, overflow = 0;
 	size_t ncum = 0;
 	int err, ret = 1;
@@ -245,24 +199,17 @@ int cmd_rate(int argc, char **argv)
 		ds_err("out of memory");
 		goto out;
 	}
-	obj = rate_open_load();
-	if (!obj)
+	so = (struct ds_stream_opts){
+		.what = "rate",
+		.op_mask = 1U << DS_OP_SCAN,
+		.filter_domain = env.filter_domain,
+		.domain = env.domain,
+		.mode = env.mode,
+		.verbose = env.verbose,
+	};
+	stream = ds_stream_open(&so, rate_on_event, &buf);
+	if (!stream)
 		goto out;
-	ds_libbpf_setup(env.verbose);
-	err = rate_bpf__attach(obj);
-	if (err) {
-		const char *w = ds_libbpf_last_warning();
-
-		ds_err("cannot attach the rate programs: %s",
-		       w ? w : strerror(-err));
-		goto out;
-	}
-	rb = ring_buffer__new(bpf_map__fd(obj->maps.events), rate_on_event,
-			      &buf, NULL);
-	if (!rb) {
-		ds_err("cannot set up the ring buffer: %s", strerror(errno));
-		goto out;
-	}
 	if (ds_setup_signals()) {
 		ds_err("cannot set up signal handlers: %s", strerror(errno));
 		goto out;
@@ -284,13 +231,13 @@ int cmd_rate(int argc, char **argv)
 			__u64 ms = (next - now) / 1000000 + 1;
 
 			/* at most 1s per poll: keeps the int timeout in range */
-			err = ring_buffer__poll(rb, ms > 1000 ? 1000 : (int)ms);
+			err = ds_stream_poll(stream, ms > 1000 ? 1000 : (int)ms);
 			if (err < 0 && err != -EINTR) {
 				ds_err("ring buffer poll: %s", strerror(-err));
 				goto out;
 			}
 		}
-		ring_buffer__consume(rb);
+		ds_stream_consume(stream);
 		now = ds_mono_ns();
 
 		free(rows);
@@ -305,10 +252,10 @@ int cmd_rate(int argc, char **argv)
 			ds_err("more than %d iommu domains", RATE_MAX_DOMAINS);
 			goto out;
 		}
-		if (obj->bss->dropped != dropped || buf.overflow != overflow) {
+		if (ds_stream_dropped(stream) != dropped || buf.overflow != overflow) {
 			ds_err("%llu dirty_scan records lost (ring buffer or interval full)",
-			       obj->bss->dropped - dropped + buf.overflow - overflow);
-			dropped = obj->bss->dropped;
+			       ds_stream_dropped(stream) - dropped + buf.overflow - overflow);
+			dropped = ds_stream_dropped(stream);
 			overflow = buf.overflow;
 		}
 		if (env.json) {
@@ -332,9 +279,7 @@ int cmd_rate(int argc, char **argv)
 	}
 	ret = 0;
 out:
-	ring_buffer__free(rb);
-	/* destroying the skeleton detaches every program */
-	rate_bpf__destroy(obj);
+	ds_stream_close(stream);
 	free(buf.ev);
 	free(rows);
 	free(cum);

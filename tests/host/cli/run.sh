@@ -14,6 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 DS=$BUILD/dirtyscope
 UNITS=$BUILD/tests/test_units
 ATTACH=$BUILD/tests/attach_test
+GEN=$BUILD/tests/gen_record
 PY=${PYTHON:-python3}
 export PYTHONDONTWRITEBYTECODE=1	# keep the source tree clean
 TMP=$(mktemp -d)
@@ -278,6 +279,327 @@ assert f["dirtyscope_dirty_bytes"]["unit"] == "bytes"
 assert f["dirtyscope_scan_time_seconds"]["unit"] == "seconds"
 EOF
 
+# --- report: synthetic recordings (gen_record, the writer record uses) -------
+
+"$GEN" basic >"$TMP/basic.jsonl"
+"$GEN" migrate 7 >"$TMP/migrate.jsonl"
+run rep_text env TZ=UTC "$DS" report - <"$TMP/basic.jsonl"
+if [ "$(rc rep_text)" = 0 ] && cmp -s "$TMP/rep_text.out" "$HERE/golden/report_basic.txt"; then
+	ok "report text matches golden/report_basic.txt (lat histograms, rate table)"
+else
+	not_ok "report text matches golden/report_basic.txt (lat histograms, rate table)"
+	diff "$HERE/golden/report_basic.txt" "$TMP/rep_text.out" | diag /dev/stdin
+	diag "$TMP/rep_text.err"
+fi
+check "report text: the rate rows over the whole 4 s" \
+	sh -c "grep -qx '1                 5      0       1587.2       1984.0       7.75      546.88    0.692' '$TMP/rep_text.out' &&
+	       grep -qx '2                 2      1        256.0        128.0       0.50     1136.36    1.562' '$TMP/rep_text.out'"
+
+run rep_json "$DS" report -j "$TMP/basic.jsonl"
+check "report -j exits 0, nothing on stderr" \
+	test "$(rc rep_json)" = 0 -a ! -s "$TMP/rep_json.err"
+check "report -j is valid JSON (python3 -m json.tool)" \
+	"$PY" -m json.tool "$TMP/rep_json.out" /dev/null
+check "report -j: exact histogram counts per op" py rep_json_lat "$TMP/rep_json.out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["events"] == 14 and d["dropped"] == 0 and d["complete"] is True, d
+assert d["duration_s"] == 4 and d["start"] == 1700000001, d
+assert d["kernel"] == "6.12.0-dirtyscope" and d["hostname"] == "testbed"
+lat = d["lat"]
+assert lat["unit"] == "usecs" and lat["interval_s"] == 4
+want = {  # op: (count, sum_ns, errors, {slot: count})
+    "split": (2, 350000, 0, {7: 2}),
+    "merge": (1, 300000, 0, {8: 1}),
+    "scan": (8, 8115000, 1, {2: 1, 5: 2, 8: 1, 9: 1, 10: 2, 11: 1}),
+    "clear": (3, 70000, 0, {3: 1, 4: 1, 5: 1}),
+}
+assert [o["op"] for o in lat["ops"]] == list(want), lat["ops"]
+for o in lat["ops"]:
+    count, sum_ns, errors, slots = want[o["op"]]
+    assert (o["count"], o["sum_ns"], o["errors"]) == (count, sum_ns, errors), o
+    b = o["histogram"]["buckets"]
+    assert len(b) == max(slots) + 1, (o["op"], len(b))
+    got = {i: x["count"] for i, x in enumerate(b) if x["count"]}
+    assert got == slots, (o["op"], got, slots)
+    assert all(x["low"] == (1 << i if i else 0) for i, x in enumerate(b))
+EOF
+check "report -j: exact per-domain rates over the recording" py rep_json_rate "$TMP/rep_json.out" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))["rate"]
+assert r["interval_s"] == 4 and r["dropped"] == 0
+doms = {x["domain"]: x for x in r["domains"]}
+assert sorted(doms) == [1, 2], doms
+G, M = 2**30, 2**20
+d1 = {"scans": 5, "errors": 0, "noclear": 0, "dirty_pages": 7936,
+      "dirty_bytes": 7936 * 4096, "scanned_bytes": 4 * G + 384 * M,
+      "scan_ns": 8000000, "pages_per_scan": 7936 / 5, "pages_per_s": 1984,
+      "mib_per_s": 7.75, "scan_gib_per_s": ((4 * G + 384 * M) / G) / (8000000 / 1e9),
+      "dirty_share": 7936 * 4096 / (4 * G + 384 * M)}
+d2 = {"scans": 2, "errors": 1, "noclear": 1, "dirty_pages": 512,
+      "dirty_bytes": 2 * M, "scanned_bytes": 128 * M, "scan_ns": 110000,
+      "pages_per_scan": 256, "pages_per_s": 128, "mib_per_s": 0.5,
+      "scan_gib_per_s": (128 * M / G) / (110000 / 1e9), "dirty_share": 1 / 64}
+for got, want in ((doms[1], d1), (doms[2], d2)):
+    for k, v in want.items():
+        assert got[k] == v, (got["domain"], k, got[k], v)
+EOF
+run rep_ms "$DS" report -j -m -D "$TMP/basic.jsonl"
+check "report -j -m -D: msecs slots per domain" py rep_ms "$TMP/rep_ms.out" <<'EOF'
+import json, sys
+lat = json.load(open(sys.argv[1]))["lat"]
+assert lat["unit"] == "msecs"
+got = {(o["op"], o["domain"]): [b["count"] for b in o["histogram"]["buckets"]]
+       for o in lat["ops"]}
+assert got == {("split", 1): [1], ("split", 2): [1], ("merge", 1): [1],
+               ("scan", 1): [3, 2], ("scan", 2): [3], ("clear", 1): [3]}, got
+EOF
+
+# OpenMetrics of the whole recording: the lat and rate families together
+rm -rf "$TMP/om" && mkdir -p "$TMP/om"
+run rep_prom "$DS" report --prom "$TMP/om/rep.prom" "$TMP/basic.jsonl"
+if [ "$(rc rep_prom)" = 0 ] && "$PY" "$HERE/om_check.py" "$TMP/om/rep.prom" 2>"$TMP/rep_prom.chk"; then
+	ok "report --prom passes the strict OpenMetrics check"
+else
+	not_ok "report --prom passes the strict OpenMetrics check"
+	diag "$TMP/rep_prom.chk"
+fi
+check "report --prom values" py rep_prom_values "$HERE" "$TMP/om/rep.prom" <<'EOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+from om_check import parse
+f = parse(open(sys.argv[2]).read())
+s = {(n, tuple(sorted(l.items()))): v for fam in f.values() for n, l, v in fam["samples"]}
+assert s[("dirtyscope_scan_duration_seconds_count", ())] == 8
+assert s[("dirtyscope_scan_duration_seconds_sum", ())] == 0.008115
+assert s[("dirtyscope_scan_duration_seconds_bucket", (("le", "0.000008"),))] == 1
+assert s[("dirtyscope_scan_duration_seconds_bucket", (("le", "0.004096"),))] == 8
+assert s[("dirtyscope_clear_duration_seconds_count", ())] == 3
+assert s[("dirtyscope_op_errors_total", (("op", "scan"),))] == 1
+assert s[("dirtyscope_scans_total", (("domain", "1"),))] == 5
+assert s[("dirtyscope_dirty_pages_total", (("domain", "1"),))] == 7936
+assert s[("dirtyscope_scan_errors_total", (("domain", "2"),))] == 1
+assert s[("dirtyscope_scan_time_seconds_total", (("domain", "2"),))] == 0.00011
+EOF
+
+# the heat map: explicit and automatic grids, conservation of dirty pages
+run rep_svg "$DS" report "$TMP/basic.jsonl" --svg "$TMP/heat.svg" \
+	--bucket-ms 1000 --range-mib 256 --hist-svg "$TMP/lat.svg"
+check "report --svg --hist-svg exit 0" test "$(rc rep_svg)" = 0
+check "heat map SVG is well-formed (xmllint --noout)" xmllint --noout "$TMP/heat.svg"
+check "histogram SVG is well-formed (xmllint --noout)" xmllint --noout "$TMP/lat.svg"
+check "heat map: 4 x 5 grid, 18 scanned cells with the spread dirty counts" \
+	py heat_cells "$TMP/heat.svg" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == NS + "svg"
+a = root.attrib
+assert (a["data-cols"], a["data-rows"], a["data-cells"]) == ("4", "5", "18"), a
+assert (a["data-bucket-ms"], a["data-range-mib"]) == ("1000", "256"), a
+cells = [r for r in root.iter(NS + "rect") if r.get("class") == "cell"]
+assert len(cells) == 18, len(cells)
+got = {}
+for c in cells:
+    t = c.find(NS + "title").text     # "domain 1, IOVA 0x40000000-0x4fffffff, 3.000-4.000 s: ..."
+    dom, iova, when = t.split(": ")[0].split(", ")
+    got[(dom, iova.split()[1].split("-")[0], when.split("-")[0])] = \
+        (float(c.get("data-dirty")), int(c.get("data-scans")))
+d1 = ["0x40000000", "0x50000000", "0x60000000", "0x70000000"]
+want = {}
+for i, r in enumerate(d1):
+    want[("domain 1", r, "0.000")] = (256, 1)
+    want[("domain 1", r, "1.000")] = (512, 1)
+    want[("domain 1", r, "2.000")] = (0, 1)        # scanned, clean
+    want[("domain 1", r, "3.000")] = ((1536, 2), (1280, 2), (1024, 1), (1024, 1))[i]
+want[("domain 2", "0x0", "0.000")] = (256, 1)
+want[("domain 2", "0x0", "2.000")] = (256, 1)
+assert got == want, sorted(set(got.items()) ^ set(want.items()))
+EOF
+run rep_auto "$DS" report "$TMP/basic.jsonl" --svg "$TMP/heat_auto.svg"
+check "heat map defaults: 100 ms x 32 MiB, 40 x 34 grid, 144 cells" \
+	py heat_auto "$TMP/heat_auto.svg" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+a = root.attrib
+assert (a["data-bucket-ms"], a["data-range-mib"]) == ("100", "32"), a
+assert (a["data-cols"], a["data-rows"], a["data-cells"]) == ("40", "34", "144"), a
+assert sum(r.get("class") == "cell" for r in root.iter(NS + "rect")) == 144
+EOF
+for grid in "250 16" "1000 64" "500 32"; do
+	set -- $grid
+	run rep_mig "$DS" report "$TMP/migrate.jsonl" -j --svg "$TMP/mig.svg" \
+		--bucket-ms "$1" --range-mib "$2"
+	check "migrate recording, $1 ms x $2 MiB: well-formed (xmllint --noout)" \
+		xmllint --noout "$TMP/mig.svg"
+	check "migrate recording, $1 ms x $2 MiB: per-domain cell sums = rate dirty pages" \
+		py heat_conserve "$TMP/mig.svg" "$TMP/rep_mig.out" "$1" "$2" <<'EOF'
+import json, sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+rate = {d["domain"]: d["dirty_pages"] for d in json.load(open(sys.argv[2]))["rate"]["domains"]}
+a = root.attrib
+assert (a["data-bucket-ms"], a["data-range-mib"]) == (sys.argv[3], sys.argv[4]), a
+sums, n = {}, 0
+for c in root.iter(NS + "rect"):
+    if c.get("class") != "cell":
+        continue
+    n += 1
+    dom = int(c.find(NS + "title").text.split(",")[0].split()[1])
+    sums[dom] = sums.get(dom, 0) + float(c.get("data-dirty"))
+assert n == int(a["data-cells"]) and n > 0, n
+assert sorted(sums) == sorted(rate) == [1, 2], (sums, rate)
+for d in rate:
+    assert abs(sums[d] - rate[d]) < 1e-6 * rate[d], (d, sums[d], rate[d])
+EOF
+done
+check "histogram SVG: 4 panels, 11 bars with the slot counts" py hist_bars "$TMP/lat.svg" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+assert root.get("data-panels") == "4", root.attrib
+bars = [r for r in root.iter(NS + "rect") if r.get("class") == "bar"]
+assert len(bars) == 11, len(bars)
+got = {}
+for b in bars:
+    op = b.find(NS + "title").text.split()[0]
+    got.setdefault(op, {})[int(b.get("data-slot"))] = int(b.get("data-count"))
+assert got == {"split": {7: 2}, "merge": {8: 1},
+               "scan": {2: 1, 5: 2, 8: 1, 9: 1, 10: 2, 11: 1},
+               "clear": {3: 1, 4: 1, 5: 1}}, got
+assert all(float(b.get("height")) > 0 for b in bars)
+EOF
+
+# a real recording: the test-bed guest (series kernel, arm64) ran
+# "dirtyscope record -- <dirtydemo, iommufd_split, iommufd_dirty,
+# type1_hwdirty>" while "dirtyscope lat 6 1" ran next to it; golden/ has
+# both outputs.  report must read the arm64 file and print the histograms
+# the kernel-side lat counted, line for line.
+G_REC=$HERE/golden/guest_record.jsonl
+run guest_text "$DS" report "$G_REC"
+# the histogram lines, blank lines aside
+sed -n '/^op = /,/^DOMAIN/p' "$TMP/guest_text.out" | grep -v '^DOMAIN\|^$' >"$TMP/guest_hist"
+grep -v '^Tracing \|^$' "$HERE/golden/guest_lat.txt" >"$TMP/guest_lat"
+if [ "$(rc guest_text)" = 0 ] && [ -s "$TMP/guest_lat" ] &&
+   cmp -s "$TMP/guest_lat" "$TMP/guest_hist"; then
+	ok "guest recording: report histograms = live lat in the guest, line for line"
+else
+	not_ok "guest recording: report histograms = live lat in the guest, line for line"
+	diff "$TMP/guest_lat" "$TMP/guest_hist" | diag /dev/stdin
+fi
+run guest_json "$DS" report -j "$G_REC" --svg "$TMP/guest.svg"
+check "guest recording: 148 events, per-op counts and per-domain scans" \
+	py guest_json "$TMP/guest_json.out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["events"] == 148 and d["complete"] and d["machine"] == "aarch64", d
+assert [(o["op"], o["count"]) for o in d["lat"]["ops"]] == \
+    [("split", 5), ("merge", 4), ("scan", 73), ("clear", 66)], d["lat"]["ops"]
+assert [(x["domain"], x["scans"], x["dirty_pages"]) for x in d["rate"]["domains"]] == \
+    [(1, 10, 99), (2, 6, 84), (3, 10, 16), (4, 31, 15), (5, 16, 527)]
+EOF
+check "guest recording: heat map well-formed, every dirty page in a cell" \
+	py guest_svg "$TMP/guest.svg" "$TMP/guest_json.out" <<'EOF'
+import json, sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+total = sum(x["dirty_pages"] for x in json.load(open(sys.argv[2]))["rate"]["domains"])
+cells = [c for c in root.iter(NS + "rect") if c.get("class") == "cell"]
+assert len(cells) == int(root.get("data-cells")) > 0
+assert abs(sum(float(c.get("data-dirty")) for c in cells) - total) < 1e-6, total
+EOF
+
+# grids that would be too large: one line, exit 1
+run rep_bigx "$DS" report "$TMP/migrate.jsonl" --svg "$TMP/x.svg" --bucket-ms 1
+check "report --bucket-ms 1 over 60 s: refused in one line" \
+	expect_fail rep_bigx "dirtyscope: --bucket-ms 1 gives 60000 time buckets (at most 2000): use a larger --bucket-ms"
+run rep_bigy "$DS" report "$TMP/migrate.jsonl" --svg "$TMP/x.svg" --range-mib 1
+check "report --range-mib 1 over 2.25 GiB: refused in one line" \
+	expect_fail rep_bigy "dirtyscope: --range-mib 1 gives more than 1024 IOVA ranges: use a larger --range-mib"
+run rep_bigxy "$DS" report "$TMP/migrate.jsonl" --svg "$TMP/x.svg" --range-mib 4 --bucket-ms 100
+check "report --range-mib 4 --bucket-ms 100: too many cells, refused in one line" \
+	expect_fail rep_bigxy "dirtyscope: 576 IOVA ranges x 600 time buckets is more than 262144 cells: use a larger --range-mib or --bucket-ms"
+check "a refused heat map leaves no file" test ! -e "$TMP/x.svg"
+run rep_missing "$DS" report "$TMP/nonexistent.jsonl"
+check "report of a missing file: one line, exit 1" \
+	expect_fail rep_missing "dirtyscope: cannot open $TMP/nonexistent.jsonl: No such file or directory"
+run rep_noarg "$DS" report
+check "report without FILE: usage error" \
+	sh -c "test $(rc rep_noarg) != 0 && grep -q 'FILE (a recording' '$TMP/rep_noarg.err'"
+
+# malformed recordings: "dirtyscope: FILE:LINE: reason", exit 1, no output
+mkdir -p "$TMP/bad"
+"$PY" - "$TMP/basic.jsonl" "$TMP/bad" >"$TMP/bad/manifest" <<'EOF'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+out = sys.argv[2]
+hdr, ev, trailer = lines[0], lines[1:-1], lines[-1]
+def obj(s): return json.loads(s)
+def dump(o): return json.dumps(o, separators=(",", ":"))
+def ev_with(i, **kw):
+    o = obj(ev[i]); o.update(kw); return dump(o)
+def ev_without(i, key):
+    o = obj(ev[i]); del o[key]; return dump(o)
+H = obj(hdr)
+cases = [
+    # name, file lines, line number, reason
+    ("empty", [], 1, "empty file (no dirtyscope recording header)"),
+    ("noheader", ev, 1, 'not a dirtyscope recording (no "format": "dirtyscope-record" header)'),
+    ("version", [dump(dict(H, version=2))] + ev, 1,
+     "unsupported format version 2 (dirtyscope 0.1 reads 1)"),
+    ("hdrfield", [dump({k: v for k, v in H.items() if k != "start_ns"})], 1,
+     '"start_ns": missing'),
+    ("base", [dump(dict(H, clock_base_ns=2**64 - 1))], 1,
+     '"clock_base_ns": 18446744073709551615 out of range '
+     '(-9223372036854775808..9223372036854775807)'),
+    ("clock", [dump(dict(H, clock="CLOCK_TAI"))], 1,
+     '"clock": "CLOCK_TAI" (only CLOCK_MONOTONIC is known)'),
+    ("missing", [hdr, ev[0], ev_without(1, "iova")], 3, '"iova": missing'),
+    ("op", [hdr, ev_with(0, op="fold")], 2,
+     '"op": unknown operation "fold" (split, merge, scan, clear)'),
+    ("negative", [hdr, ev_with(0, size=-1)], 2, '"size": negative'),
+    ("string", [hdr, ev_with(0, dirty="12")], 2, '"dirty": not an integer'),
+    ("float", [hdr, ev_with(0, ts_ns=1.5)], 2, '"ts_ns": not an integer'),
+    ("domain", [hdr, ev_with(0, domain_id=2**32)], 2,
+     '"domain_id": 4294967296 out of range (at most 4294967295)'),
+    ("ret", [hdr, ev_with(0, ret=2**31)], 2,
+     '"ret": 2147483648 out of range (-2147483648..2147483647)'),
+    ("wrap", [hdr, ev_with(0, iova=2**64 - 4096, size=8192)], 2,
+     '"size": iova + size beyond 2^64'),
+    ("unknown", [hdr, ev_with(0, color="red")], 2, 'unknown field "color"'),
+    ("truncated", [hdr, ev[0], ev[1][:40]], 3,
+     "invalid JSON (the line ends inside a value)"),
+    ("garbage", [hdr, ev[0] + " x"], 2,
+     "invalid JSON (unexpected character at column %d)" % (len(ev[0]) + 2)),
+    ("array", [hdr, "[1,2]"], 2, "not a JSON object"),
+    ("blank", [hdr, ev[0], "", ev[1]], 3, "empty line"),
+    ("neither", [hdr, '{"ts_ns":1}'], 2,
+     'neither an event ("op") nor the trailer ("end_ns")'),
+    ("header2", [hdr, hdr], 2, "a second header"),
+    ("after", [hdr] + ev + [trailer, ev[0]], len(ev) + 3, "line after the trailer"),
+    ("count", [hdr] + ev[:-1] + [trailer], len(ev) + 1,
+     "the trailer counts %d events, the file has %d" % (len(ev), len(ev) - 1)),
+    ("endns", [hdr, dump({"end_ns": 5, "events": 0, "dropped": 0})], 2,
+     '"end_ns": 5 before start_ns 1000000000'),
+]
+for name, body, line, reason in cases:
+    with open("%s/%s.jsonl" % (out, name), "w") as f:
+        f.write("".join(l + "\n" for l in body))
+    print("%s\t%d\t%s" % (name, line, reason))
+EOF
+while IFS="$(printf '\t')" read -r name line reason; do
+	run "bad_$name" "$DS" report "$TMP/bad/$name.jsonl"
+	if expect_fail "bad_$name" "dirtyscope: $TMP/bad/$name.jsonl:$line: $reason"; then
+		ok "malformed recording ($name): '$line: $reason', exit 1"
+	else
+		not_ok "malformed recording ($name): '$line: $reason', exit 1"
+		diag "$TMP/bad_$name.err"
+	fi
+done <"$TMP/bad/manifest"
+check "a recording without its trailer (recorder killed) is still read" \
+	sh -c "head -n -1 '$TMP/basic.jsonl' | '$DS' report -j - | grep -q '\"complete\":false'"
+
 # --- the CLI on this host ---------------------------------------------------
 
 run status "$DS" status
@@ -333,6 +655,14 @@ check "lat --op clear: names iommu:dirty_clear" \
 run rate "$DS" rate 1 1 -j
 check "rate without the series: names iommu:dirty_scan" \
 	expect_fail rate "dirtyscope: tracepoint iommu:dirty_scan $msg"
+run rec "$DS" record -o "$TMP/rec.jsonl"
+check "record without the series: exit 1, names iommu:dirty_split" \
+	expect_fail rec "dirtyscope: tracepoint iommu:dirty_split $msg"
+check "record that cannot run leaves no file" test ! -e "$TMP/rec.jsonl"
+run reccmd "$DS" record -o "$TMP/rec.jsonl" -d 5 -- touch "$TMP/ran"
+check "record -d 5 -- COMMAND without the series: the same line" \
+	expect_fail reccmd "dirtyscope: tracepoint iommu:dirty_split $msg"
+check "record that cannot run does not start the command" test ! -e "$TMP/ran"
 
 # not root: one line, non-zero
 cp "$DS" "$TMP/dirtyscope"
@@ -343,6 +673,11 @@ run nrlat $NOBODY "$TMP/dirtyscope" lat
 check "lat as uid 65534: one line, exit 1" expect_fail nrlat "$rootmsg"
 run nrrate $NOBODY "$TMP/dirtyscope" rate 1 1
 check "rate as uid 65534: one line, exit 1" expect_fail nrrate "$rootmsg"
+run nrrec $NOBODY "$TMP/dirtyscope" record -o /tmp/nobody.jsonl -- true
+check "record as uid 65534: one line, exit 1" expect_fail nrrec "$rootmsg"
+run nrreport $NOBODY "$TMP/dirtyscope" report -j - <"$TMP/basic.jsonl"
+check "report needs no privileges (uid 65534)" \
+	"$PY" -m json.tool "$TMP/nrreport.out" /dev/null
 run nrstatus $NOBODY "$TMP/dirtyscope" status
 check "status as uid 65534: exit 0, fentry not probed" \
 	grep -q '^fentry  *not probed (needs root' "$TMP/nrstatus.out"
@@ -352,9 +687,18 @@ check "status as uid 65534: exit 0" test "$(rc nrstatus)" = 0
 run usage "$DS"
 check "no command: usage, exit 2" \
 	test "$(rc usage)" = 2 -a "$(grep -c '^  lat ' "$TMP/usage.err")" = 1
-run record "$DS" record
-check "record: not implemented yet, exit 2" \
-	test "$(rc record)" = 2 -a "$(cat "$TMP/record.err")" = "dirtyscope: 'record' is not implemented yet"
+run heatmap "$DS" heatmap
+check "unknown command: one line, exit 2" \
+	test "$(rc heatmap)" = 2 -a "$(cat "$TMP/heatmap.err")" = "dirtyscope: unknown or ambiguous command 'heatmap' (try 'dirtyscope help')"
+run recnoout "$DS" record -- true
+check "record without -o: usage error" \
+	sh -c "test $(rc recnoout) != 0 && grep -q -- '-o FILE is required' '$TMP/recnoout.err'"
+run recbadd "$DS" record -o "$TMP/x.jsonl" -d 0
+check "record -d 0: invalid duration rejected" \
+	sh -c "test $(rc recbadd) != 0 && grep -q 'invalid duration: 0' '$TMP/recbadd.err'"
+run rechelp "$DS" record --help
+check "record --help: -o, -d and the command" \
+	sh -c "grep -q -- '-o, --output=FILE' '$TMP/rechelp.out' && grep -q -- '-d, --duration=SECONDS' '$TMP/rechelp.out' && grep -q 'COMMAND' '$TMP/rechelp.out'"
 run unknown "$DS" frobnicate
 check "unknown command: exit 2" test "$(rc unknown)" = 2
 run prefix "$DS" st -j

@@ -19,11 +19,14 @@
 #include <string.h>
 #include <linux/types.h>
 #include "dirty_event.h"
+#include "heatmap.h"
 #include "histogram.h"
 #include "json.h"
 #include "lat_out.h"
 #include "openmetrics.h"
 #include "rate_math.h"
+#include "recfile.h"
+#include "svg.h"
 
 static int failures;
 
@@ -248,6 +251,199 @@ static void test_om_errors(void)
 	      "prom file in a missing directory is -ENOENT");
 }
 
+/* lat_add() must count like bpf/lat.bpf.c: same keys, slots, sums */
+static void test_lat_add(void)
+{
+	static const struct lat_units us = { "usecs", 1000 }, ms = { "msecs", 1000000 };
+	struct lat_entry e[4];
+	size_t n = 0, i;
+	int err = 0;
+
+	for (i = 0; i < NSTREAM; i++)
+		err |= lat_add(e, &n, 4, &stream[i], &us, true);
+	CHECK(!err && n == 4, "lat_add: 4 op/domain keys from the stream (got %zu)", n);
+	CHECK(e[0].key.op == DS_OP_SPLIT && e[0].key.domain_id == 9 &&
+	      e[1].key.op == DS_OP_SCAN && e[1].key.domain_id == 2 &&
+	      e[2].key.op == DS_OP_SCAN && e[2].key.domain_id == 7 &&
+	      e[3].key.op == DS_OP_CLEAR && e[3].key.domain_id == 7,
+	      "lat_add: entries sorted by op, then domain");
+	/* domain 7 scans: 1 ms and 3 ms -> slots 9 (512..1023) and 11 */
+	CHECK(e[2].hist.slots[9] == 1 && e[2].hist.slots[11] == 1 &&
+	      ds_hist_total(e[2].hist.slots, DS_MAX_SLOTS) == 2 &&
+	      e[2].hist.sum_ns == 4000000 && e[2].hist.errors == 0,
+	      "lat_add: duration_ns / 1000 into its log2 slot, sum in ns");
+	/* domain 2: 5 ns (slot 0, failed) and 1024 ns (1 us, slot 0) */
+	CHECK(e[1].hist.slots[0] == 2 && e[1].hist.errors == 1 &&
+	      e[1].hist.sum_ns == 1029,
+	      "lat_add: failed operations are in the histogram and in errors");
+	CHECK(lat_add(e, &n, 4, &(struct ds_dirty_event){ .op = DS_OP_MERGE }, &us,
+		      true) == -E2BIG && n == 4,
+	      "lat_add: a new key beyond max is -E2BIG");
+	n = 0;
+	for (i = 0; i < NSTREAM; i++)
+		lat_add(e, &n, 4, &stream[i], &ms, false);
+	CHECK(n == 3 && e[1].key.domain_id == LAT_ALL_DOMAINS &&
+	      e[1].hist.slots[1] == 1 && e[1].hist.slots[0] == 3,
+	      "lat_add: one key per op without per_domain, msecs slots");
+}
+
+/* what a file of these events reads back as */
+static void test_recfile(void)
+{
+	const struct ds_dirty_event ev[] = {
+		{ .ts_ns = 5, .op = DS_OP_CLEAR, .domain_id = UINT32_MAX,
+		  .iova = UINT64_MAX - 4095, .size = 4096, .pgsize = 4096,
+		  .leaves = 1, .dirty = 1, .flags = 0x80000001U,
+		  .ret = INT32_MIN, .duration_ns = UINT64_MAX },
+		{ .ts_ns = 7, .op = DS_OP_SCAN, .ret = -EIO },
+	};
+	struct ds_rec_header h, *rh;
+	struct ds_rec_trailer t = { .present = true, .end_ns = 99, .events = 2,
+				    .dropped = 3 };
+	struct ds_recording r;
+	char *buf = NULL, reason[256], *argv0[] = { "sh", "-c", "a \"b\"" };
+	size_t len = 0, line;
+	FILE *f;
+	int err;
+
+	ds_rec_header_init(&h);
+	h.start_ns = 4;
+	h.clock_base_ns = -31632;	/* a guest whose wall clock starts at 0 */
+	f = open_memstream(&buf, &len);
+	ds_rec_write_header(f, &h, argv0, 3);
+	ds_rec_write_event(f, &ev[0]);
+	ds_rec_write_event(f, &ev[1]);
+	ds_rec_write_trailer(f, &t);
+	fclose(f);
+	CHECK(strstr(buf, "\"command\":[\"sh\",\"-c\",\"a \\\"b\\\"\"]") != NULL,
+	      "recfile: the command is a JSON array of strings");
+	f = fmemopen(buf, len, "r");
+	err = ds_rec_read(f, &r, &line, reason, sizeof(reason));
+	fclose(f);
+	rh = &r.hdr;
+	CHECK(!err && r.n == 2, "recfile: written file reads back%s%s",
+	      err ? ": " : "", reason);
+	CHECK(!err && !memcmp(&r.ev[0], &ev[0], sizeof(ev[0])) &&
+	      !memcmp(&r.ev[1], &ev[1], sizeof(ev[1])),
+	      "recfile: events round-trip at the limits of every field");
+	CHECK(!err && rh->start_ns == 4 && rh->clock_base_ns == -31632 &&
+	      !strcmp(rh->kernel, h.kernel) && !strcmp(rh->hostname, h.hostname) &&
+	      r.end.present && r.end.end_ns == 99 && r.end.dropped == 3 &&
+	      ds_rec_end_ns(&r) == 99,
+	      "recfile: header and trailer round-trip");
+	ds_rec_free(&r);
+	free(buf);
+}
+
+static void hm_scan(struct ds_dirty_event *e, __u64 ts, __u32 dom, __u64 iova,
+		    __u64 size, __u64 dirty)
+{
+	*e = (struct ds_dirty_event){ .op = DS_OP_SCAN, .ts_ns = ts,
+		.domain_id = dom, .iova = iova, .size = size, .pgsize = 4096,
+		.dirty = dirty };
+}
+
+static void test_heatmap(void)
+{
+	const __u64 M = 1ULL << 20, S = 1000000000ULL;
+	struct ds_dirty_event ev[6];
+	struct ds_heatmap hm;
+	double sum = 0;
+	size_t i;
+	int err;
+
+	/* 3 MiB at 1.5 MiB: 1/6, 1/3, 1/3, 1/6 over 1 MiB ranges 1..4 */
+	hm_scan(&ev[0], 10 * S + S / 2, 4, 3 * M / 2, 3 * M, 600);
+	/* the same ranges of another domain, later, clean */
+	hm_scan(&ev[1], 12 * S, 2, 0, M, 0);
+	/* failed, clear and empty scans cover nothing */
+	hm_scan(&ev[2], 11 * S, 4, 100 * M, M, 5);
+	ev[2].ret = -EIO;
+	hm_scan(&ev[3], 11 * S, 4, 200 * M, M, 5);
+	ev[3].op = DS_OP_CLEAR;
+	hm_scan(&ev[4], 11 * S, 4, 300 * M, 0, 5);
+	/* after the end: the last bucket */
+	hm_scan(&ev[5], 99 * S, 4, 2 * M, M, 64);
+
+	err = ds_heatmap_build(&hm, ev, 6, 10 * S, 13 * S, S, M);
+	CHECK(!err && hm.ncols == 3 && hm.nrows == 5 && hm.domains == 2,
+	      "heatmap: 3 buckets, 5 ranges in 2 domains (got %zu x %zu)",
+	      hm.ncols, hm.nrows);
+	if (err || hm.nrows != 5) {
+		ds_heatmap_free(&hm);
+		return;
+	}
+	CHECK(hm.rows[0].domain_id == 2 && hm.rows[0].iova == 0 &&
+	      hm.rows[1].domain_id == 4 && hm.rows[1].iova == M &&
+	      hm.rows[4].iova == 4 * M, "heatmap: rows sorted by domain, IOVA");
+	CHECK(ds_heatmap_at(&hm, 1, 0) == 100 && ds_heatmap_at(&hm, 2, 0) == 200 &&
+	      ds_heatmap_at(&hm, 3, 0) == 200 && ds_heatmap_at(&hm, 4, 0) == 100,
+	      "heatmap: dirty pages spread in proportion to the bytes covered");
+	CHECK(ds_heatmap_at(&hm, 2, 2) == 64 && hm.scans[2 * 3 + 2] == 1,
+	      "heatmap: an event after the end lands in the last bucket");
+	CHECK(hm.scans[0 * 3 + 2] == 1 && ds_heatmap_at(&hm, 0, 2) == 0 &&
+	      hm.scans[0 * 3 + 0] == 0 && hm.cells == 6,
+	      "heatmap: scanned-clean and not-scanned cells differ (%zu cells)",
+	      hm.cells);
+	for (i = 0; i < hm.nrows * hm.ncols; i++)
+		sum += hm.dirty[i];
+	CHECK(sum == 664 && hm.max == 200, "heatmap: no dirty page lost or invented");
+	ds_heatmap_free(&hm);
+
+	err = ds_heatmap_build(&hm, ev, 6, 10 * S, 13 * S, 0, 0);
+	CHECK(!err && hm.bucket_ns == 50000000 && hm.ncols == 60 &&
+	      hm.range_bytes == M && hm.nrows == 5,
+	      "heatmap: automatic 50 ms buckets over 3 s, 1 MiB ranges");
+	ds_heatmap_free(&hm);
+	hm_scan(&ev[0], 10 * S, 4, 0, 1ULL << 40, 1);
+	err = ds_heatmap_build(&hm, ev, 1, 10 * S, 13 * S, 0, 0);
+	CHECK(!err && hm.range_bytes == 1ULL << 34 && hm.nrows == 64,
+	      "heatmap: automatic range 16 GiB for 1 TiB in 64 rows");
+	ds_heatmap_free(&hm);
+	err = ds_heatmap_build(&hm, ev, 1, 10 * S, 13 * S, 0, M);
+	CHECK(err == -E2BIG && hm.nrows > DS_HM_MAX_ROWS,
+	      "heatmap: 1 TiB in 1 MiB rows is -E2BIG");
+	ds_heatmap_free(&hm);
+	err = ds_heatmap_build(&hm, ev, 1, 0, 3 * S, 1000000, M << 20);
+	CHECK(err == -E2BIG && hm.ncols == 3000,
+	      "heatmap: 3000 buckets of 1 ms is -E2BIG");
+	ds_heatmap_free(&hm);
+	err = ds_heatmap_build(&hm, ev, 1, 0, 3 * S, 5000000, 2048 * M);
+	CHECK(err == -E2BIG && hm.nrows == 512 && hm.ncols == 600,
+	      "heatmap: 512 rows x 600 buckets is more than DS_HM_MAX_CELLS");
+	ds_heatmap_free(&hm);
+	err = ds_heatmap_build(&hm, ev, 0, 5, 5, 0, 0);
+	CHECK(!err && hm.ncols == 1 && hm.nrows == 0 && hm.cells == 0,
+	      "heatmap: an empty recording is one empty bucket");
+	ds_heatmap_free(&hm);
+}
+
+static void test_svg(void)
+{
+	char buf[32], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK(ds_svg_nice_step(4000, 60) == 100 && ds_svg_nice_step(3000, 60) == 50 &&
+	      ds_svg_nice_step(7, 10) == 1 && ds_svg_nice_step(0.3, 10) == 0.05,
+	      "svg: 1-2-5 steps");
+	CHECK(!strcmp(ds_svg_palette(0, buf), "#440154") &&
+	      !strcmp(ds_svg_palette(1, buf), "#fde725") &&
+	      !strcmp(ds_svg_palette(2, buf), "#fde725"),
+	      "svg: palette ends, clamped");
+	CHECK(!strcmp(ds_svg_si(buf, sizeof(buf), 1024, 1024), "1K") &&
+	      !strcmp(ds_svg_si(buf, sizeof(buf), 2000, 1000), "2K") &&
+	      !strcmp(ds_svg_si(buf, sizeof(buf), 1536, 1024), "1.5K") &&
+	      !strcmp(ds_svg_si(buf, sizeof(buf), 0, 1000), "0"),
+	      "svg: tick labels");
+	f = open_memstream(&out, &len);
+	ds_svg_text(f, 1.5, 2, NULL, "a<b & \"c\" 'd'%s", "\x01");
+	fclose(f);
+	CHECK(!strcmp(out, "<text x=\"1.5\" y=\"2\">a&lt;b &amp; &quot;c&quot; &apos;d&apos;?</text>\n"),
+	      "svg: text escaped, control characters replaced");
+	free(out);
+}
+
 /* known lat entries: scan in domains 3 and 5, split in domain 3 */
 static size_t lat_sample(struct lat_entry *e)
 {
@@ -327,5 +523,9 @@ int main(int argc, char **argv)
 	test_decimal();
 	test_labels();
 	test_om_errors();
+	test_lat_add();
+	test_recfile();
+	test_heatmap();
+	test_svg();
 	return failures ? 1 : 0;
 }

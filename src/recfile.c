@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The dirtyscope recording file: JSON Lines, see recfile.h */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <json-c/json.h>
+#include "dirty_ops.h"
+#include "dirtyscope.h"
+#include "json.h"
+#include "recfile.h"
+
+void ds_rec_header_init(struct ds_rec_header *h)
+{
+	struct timespec mono, real;
+	struct utsname u;
+
+	memset(h, 0, sizeof(*h));
+	h->version = DS_REC_VERSION;
+	snprintf(h->dirtyscope, sizeof(h->dirtyscope), "%s", DS_VERSION);
+	if (!uname(&u)) {
+		snprintf(h->kernel, sizeof(h->kernel), "%s", u.release);
+		snprintf(h->machine, sizeof(h->machine), "%s", u.machine);
+		snprintf(h->hostname, sizeof(h->hostname), "%s", u.nodename);
+	}
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	h->start_ns = mono.tv_sec * 1000000000ULL + mono.tv_nsec;
+	h->clock_base_ns = (__s64)(real.tv_sec * 1000000000ULL + real.tv_nsec) -
+			   (__s64)h->start_ns;
+}
+
+/* one object per line, keys in insertion order; drops o */
+static int ds_rec_put(FILE *f, struct json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o,
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	int ret = fprintf(f, "%s\n", s) < 0 ? -1 : 0;
+
+	json_object_put(o);
+	return ret;
+}
+
+int ds_rec_write_header(FILE *f, const struct ds_rec_header *h,
+			char *const *command, int ncommand)
+{
+	struct json_object *o = json_object_new_object();
+	int i;
+
+	json_object_object_add(o, "format", json_object_new_string(DS_REC_FORMAT));
+	json_object_object_add(o, "version", json_object_new_int(h->version));
+	json_object_object_add(o, "dirtyscope", json_object_new_string(h->dirtyscope));
+	json_object_object_add(o, "kernel", json_object_new_string(h->kernel));
+	json_object_object_add(o, "machine", json_object_new_string(h->machine));
+	json_object_object_add(o, "hostname", json_object_new_string(h->hostname));
+	json_object_object_add(o, "clock", json_object_new_string(DS_REC_CLOCK));
+	json_object_object_add(o, "clock_base_ns", json_object_new_int64(h->clock_base_ns));
+	json_object_object_add(o, "start_ns", ds_json_u64(h->start_ns));
+	if (command && ncommand > 0) {
+		struct json_object *a = json_object_new_array();
+
+		for (i = 0; i < ncommand; i++)
+			json_object_array_add(a, json_object_new_string(command[i]));
+		json_object_object_add(o, "command", a);
+	}
+	return ds_rec_put(f, o);
+}
+
+int ds_rec_write_event(FILE *f, const struct ds_dirty_event *e)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ts_ns", ds_json_u64(e->ts_ns));
+	json_object_object_add(o, "op", json_object_new_string(ds_op_name(e->op)));
+	json_object_object_add(o, "domain_id", ds_json_u64(e->domain_id));
+	json_object_object_add(o, "iova", ds_json_u64(e->iova));
+	json_object_object_add(o, "size", ds_json_u64(e->size));
+	json_object_object_add(o, "pgsize", ds_json_u64(e->pgsize));
+	json_object_object_add(o, "leaves", ds_json_u64(e->leaves));
+	json_object_object_add(o, "dirty", ds_json_u64(e->dirty));
+	json_object_object_add(o, "flags", ds_json_u64(e->flags));
+	json_object_object_add(o, "ret", json_object_new_int(e->ret));
+	json_object_object_add(o, "duration_ns", ds_json_u64(e->duration_ns));
+	return ds_rec_put(f, o);
+}
+
+int ds_rec_write_trailer(FILE *f, const struct ds_rec_trailer *t)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "end_ns", ds_json_u64(t->end_ns));
+	json_object_object_add(o, "events", ds_json_u64(t->events));
+	json_object_object_add(o, "dropped", ds_json_u64(t->dropped));
+	return ds_rec_put(f, o);
+}
+
+/* reading */
+
+struct ds_rec_ctx {
+	char *reason;
+	size_t len;
+};
+
+static int ds_rec_fail(struct ds_rec_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int ds_rec_fail(struct ds_rec_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->reason, c->len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* the fields of each kind of line, NULL-terminated */
+static const char *const ds_rec_header_fields[] = {
+	"format", "version", "dirtyscope", "kernel", "machine", "hostname",
+	"clock", "clock_base_ns", "start_ns", NULL,
+};
+static const char *const ds_rec_header_optional[] = { "command", NULL };
+
+static const char *const ds_rec_event_fields[] = {
+	"ts_ns", "op", "domain_id", "iova", "size", "pgsize", "leaves",
+	"dirty", "flags", "ret", "duration_ns", NULL,
+};
+
+static const char *const ds_rec_trailer_fields[] = {
+	"end_ns", "events", "dropped", NULL,
+};
+
+static bool ds_rec_in(const char *const *names, const char *key)
+{
+	for (; names && *names; names++)
+		if (!strcmp(*names, key))
+			return true;
+	return false;
+}
+
+/* every key known, every required one present */
+static int ds_rec_check_fields(struct ds_rec_ctx *c, struct json_object *o,
+			       const char *const *required,
+			       const char *const *optional)
+{
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		if (!ds_rec_in(required, key) && !ds_rec_in(optional, key))
+			return ds_rec_fail(c, "unknown field \"%s\"", key);
+	}
+	for (; *required; required++)
+		if (!json_object_object_get_ex(o, *required, NULL))
+			return ds_rec_fail(c, "\"%s\": missing", *required);
+	return 0;
+}
+
+/* an integer member within [min, max] (as signed when min < 0) */
+static int ds_rec_int(struct ds_rec_ctx *c, struct json_object *o,
+		      const char *key, __s64 min, __u64 max, __u64 *out)
+{
+	struct json_object *v;
+	__s64 s;
+
+	json_object_object_get_ex(o, key, &v);
+	if (!json_object_is_type(v, json_type_int))
+		return ds_rec_fail(c, "\"%s\": not an integer", key);
+	s = json_object_get_int64(v);
+	if (min >= 0) {
+		if (s < 0)
+			return ds_rec_fail(c, "\"%s\": negative", key);
+		*out = json_object_get_uint64(v);
+		if (*out > max)
+			return ds_rec_fail(c, "\"%s\": %llu out of range (at most %llu)",
+					   key, *out, max);
+		return 0;
+	}
+	/* json-c clamps integers beyond INT64_MAX to it */
+	if (s == INT64_MAX && json_object_get_uint64(v) > INT64_MAX)
+		return ds_rec_fail(c, "\"%s\": %llu out of range (%lld..%lld)", key,
+				   (unsigned long long)json_object_get_uint64(v),
+				   min, (__s64)max);
+	if (s < min || s > (__s64)max)
+		return ds_rec_fail(c, "\"%s\": %lld out of range (%lld..%lld)", key,
+				   s, min, (__s64)max);
+	*out = (__u64)s;
+	return 0;
+}
+
+static int ds_rec_u64(struct ds_rec_ctx *c, struct json_object *o,
+		      const char *key, __u64 *out)
+{
+	return ds_rec_int(c, o, key, 0, UINT64_MAX, out);
+}
+
+static int ds_rec_string(struct ds_rec_ctx *c, struct json_object *o,
+			 const char *key, char *buf, size_t len)
+{
+	struct json_object *v;
+
+	json_object_object_get_ex(o, key, &v);
+	if (!json_object_is_type(v, json_type_string))
+		return ds_rec_fail(c, "\"%s\": not a string", key);
+	snprintf(buf, len, "%s", json_object_get_string(v));
+	return 0;
+}
+
+static int ds_rec_parse_header(struct ds_rec_ctx *c, struct json_object *o,
+			       struct ds_rec_header *h)
+{
+	struct json_object *v;
+	char clock[32];
+	__u64 ver, base;
+	size_t i;
+
+	if (!json_object_object_get_ex(o, "format", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), DS_REC_FORMAT))
+		return ds_rec_fail(c, "not a dirtyscope recording (no \"format\": \"%s\" header)",
+				   DS_REC_FORMAT);
+	if (!json_object_object_get_ex(o, "version", &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return ds_rec_fail(c, "\"version\": missing or not an integer");
+	if (ds_rec_int(c, o, "version", 0, INT32_MAX, &ver))
+		return -1;
+	if (ver != DS_REC_VERSION)
+		return ds_rec_fail(c, "unsupported format version %llu (dirtyscope %s reads %d)",
+				   ver, DS_VERSION, DS_REC_VERSION);
+	h->version = ver;
+	if (ds_rec_check_fields(c, o, ds_rec_header_fields,
+				ds_rec_header_optional) ||
+	    ds_rec_string(c, o, "dirtyscope", h->dirtyscope, sizeof(h->dirtyscope)) ||
+	    ds_rec_string(c, o, "kernel", h->kernel, sizeof(h->kernel)) ||
+	    ds_rec_string(c, o, "machine", h->machine, sizeof(h->machine)) ||
+	    ds_rec_string(c, o, "hostname", h->hostname, sizeof(h->hostname)) ||
+	    ds_rec_string(c, o, "clock", clock, sizeof(clock)) ||
+	    ds_rec_int(c, o, "clock_base_ns", INT64_MIN, INT64_MAX, &base) ||
+	    ds_rec_u64(c, o, "start_ns", &h->start_ns))
+		return -1;
+	h->clock_base_ns = (__s64)base;
+	if (strcmp(clock, DS_REC_CLOCK))
+		return ds_rec_fail(c, "\"clock\": \"%s\" (only %s is known)", clock,
+				   DS_REC_CLOCK);
+	if (json_object_object_get_ex(o, "command", &v)) {
+		if (!json_object_is_type(v, json_type_array))
+			return ds_rec_fail(c, "\"command\": not an array");
+		for (i = 0; i < json_object_array_length(v); i++)
+			if (!json_object_is_type(json_object_array_get_idx(v, i),
+						 json_type_string))
+				return ds_rec_fail(c, "\"command\": not an array of strings");
+	}
+	return 0;
+}
+
+static int ds_rec_parse_event(struct ds_rec_ctx *c, struct json_object *o,
+			      struct ds_dirty_event *e)
+{
+	struct json_object *v;
+	__u64 x;
+	int op;
+
+	if (ds_rec_check_fields(c, o, ds_rec_event_fields, NULL))
+		return -1;
+	json_object_object_get_ex(o, "op", &v);
+	if (!json_object_is_type(v, json_type_string))
+		return ds_rec_fail(c, "\"op\": not a string");
+	op = ds_op_parse(json_object_get_string(v));
+	if (op < 0)
+		return ds_rec_fail(c, "\"op\": unknown operation \"%s\" (split, merge, scan, clear)",
+				   json_object_get_string(v));
+	memset(e, 0, sizeof(*e));
+	e->op = op;
+	if (ds_rec_u64(c, o, "ts_ns", &e->ts_ns) ||
+	    ds_rec_u64(c, o, "iova", &e->iova) ||
+	    ds_rec_u64(c, o, "size", &e->size) ||
+	    ds_rec_u64(c, o, "pgsize", &e->pgsize) ||
+	    ds_rec_u64(c, o, "leaves", &e->leaves) ||
+	    ds_rec_u64(c, o, "dirty", &e->dirty) ||
+	    ds_rec_u64(c, o, "duration_ns", &e->duration_ns))
+		return -1;
+	if (ds_rec_int(c, o, "domain_id", 0, UINT32_MAX, &x))
+		return -1;
+	e->domain_id = x;
+	if (ds_rec_int(c, o, "flags", 0, UINT32_MAX, &x))
+		return -1;
+	e->flags = x;
+	if (ds_rec_int(c, o, "ret", INT32_MIN, INT32_MAX, &x))
+		return -1;
+	e->ret = (__s32)x;
+	if (e->size && e->iova + (e->size - 1) < e->iova)
+		return ds_rec_fail(c, "\"size\": iova + size beyond 2^64");
+	return 0;
+}
+
+static int ds_rec_parse_trailer(struct ds_rec_ctx *c, struct json_object *o,
+				struct ds_rec_trailer *t,
+				const struct ds_rec_header *h)
+{
+	if (ds_rec_check_fields(c, o, ds_rec_trailer_fields, NULL) ||
+	    ds_rec_u64(c, o, "end_ns", &t->end_ns) ||
+	    ds_rec_u64(c, o, "events", &t->events) ||
+	    ds_rec_u64(c, o, "dropped", &t->dropped))
+		return -1;
+	if (t->end_ns < h->start_ns)
+		return ds_rec_fail(c, "\"end_ns\": %llu before start_ns %llu",
+				   t->end_ns, h->start_ns);
+	t->present = true;
+	return 0;
+}
+
+/* one line into a JSON object; NULL with the reason */
+static struct json_object *ds_rec_parse_line(struct ds_rec_ctx *c,
+					     struct json_tokener *tok,
+					     const char *s, size_t len)
+{
+	enum json_tokener_error jerr;
+	struct json_object *o;
+	size_t end;
+
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r' ||
+		       s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (!len) {
+		ds_rec_fail(c, "empty line");
+		return NULL;
+	}
+	json_tokener_reset(tok);
+	o = json_tokener_parse_ex(tok, s, len);
+	jerr = json_tokener_get_error(tok);
+	if (!o) {
+		if (jerr == json_tokener_continue)
+			ds_rec_fail(c, "invalid JSON (the line ends inside a value)");
+		else
+			ds_rec_fail(c, "invalid JSON (%s at column %zu)",
+				    json_tokener_error_desc(jerr),
+				    json_tokener_get_parse_end(tok) + 1);
+		return NULL;
+	}
+	end = json_tokener_get_parse_end(tok);
+	if (end < len) {
+		ds_rec_fail(c, "invalid JSON (text after the object at column %zu)",
+			    end + 1);
+		json_object_put(o);
+		return NULL;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		ds_rec_fail(c, "not a JSON object");
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int ds_rec_push(struct ds_recording *r, size_t *cap,
+		       const struct ds_dirty_event *e)
+{
+	if (r->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4096;
+		void *p = realloc(r->ev, ncap * sizeof(*r->ev));
+
+		if (!p)
+			return -ENOMEM;
+		r->ev = p;
+		*cap = ncap;
+	}
+	r->ev[r->n++] = *e;
+	return 0;
+}
+
+int ds_rec_read(FILE *f, struct ds_recording *r, size_t *line, char *reason,
+		size_t len)
+{
+	struct ds_rec_ctx c = { reason, len };
+	struct json_tokener *tok;
+	struct json_object *o;
+	char *buf = NULL;
+	size_t bufsz = 0, cap = 0, trailer_line = 0;
+	ssize_t n;
+	int ret = -1;
+
+	memset(r, 0, sizeof(*r));
+	*line = 0;
+	reason[0] = '\0';
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+
+	while ((n = getline(&buf, &bufsz, f)) >= 0) {
+		struct ds_dirty_event e;
+		bool event = false;
+		int err;
+
+		(*line)++;
+		if (r->end.present) {
+			ds_rec_fail(&c, "line after the trailer");
+			goto out;
+		}
+		o = ds_rec_parse_line(&c, tok, buf, n);
+		if (!o)
+			goto out;
+		if (*line == 1)
+			err = ds_rec_parse_header(&c, o, &r->hdr);
+		else if (json_object_object_get_ex(o, "end_ns", NULL))
+			err = ds_rec_parse_trailer(&c, o, &r->end, &r->hdr);
+		else if ((event = json_object_object_get_ex(o, "op", NULL)))
+			err = ds_rec_parse_event(&c, o, &e);
+		else if (json_object_object_get_ex(o, "format", NULL))
+			err = ds_rec_fail(&c, "a second header");
+		else
+			err = ds_rec_fail(&c, "neither an event (\"op\") nor the trailer (\"end_ns\")");
+		json_object_put(o);
+		if (err)
+			goto out;
+		if (r->end.present && !trailer_line)
+			trailer_line = *line;
+		if (event && ds_rec_push(r, &cap, &e)) {
+			*line = 0;
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		*line = 0;
+		ret = errno ? -errno : -EIO;
+		goto out;
+	}
+	if (*line == 0) {
+		*line = 1;
+		ds_rec_fail(&c, "empty file (no dirtyscope recording header)");
+		goto out;
+	}
+	if (r->end.present && r->end.events != r->n) {
+		*line = trailer_line;
+		ds_rec_fail(&c, "the trailer counts %llu events, the file has %zu",
+			    r->end.events, r->n);
+		goto out;
+	}
+	*line = 0;
+	ret = 0;
+out:
+	free(buf);
+	json_tokener_free(tok);
+	return ret;
+}
+
+void ds_rec_free(struct ds_recording *r)
+{
+	free(r->ev);
+	r->ev = NULL;
+	r->n = 0;
+}
+
+__u64 ds_rec_end_ns(const struct ds_recording *r)
+{
+	__u64 end = r->hdr.start_ns;
+	size_t i;
+
+	if (r->end.present)
+		return r->end.end_ns;
+	for (i = 0; i < r->n; i++)
+		if (r->ev[i].ts_ns > end)
+			end = r->ev[i].ts_ns;
+	return end;
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The dirty-event ring buffer shared by rate and record, see stream.h */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "dirty_ops.h"
+#include "stream.h"
+#include "trace_helpers.h"
+#include "rate.skel.h"
+
+struct ds_stream {
+	struct rate_bpf *obj;
+	struct ring_buffer *rb;
+	ds_stream_fn fn;
+	void *ctx;
+};
+
+static int ds_stream_sample(void *ctx, void *data, size_t len)
+{
+	struct ds_stream *s = ctx;
+
+	if (len < sizeof(struct ds_dirty_event))
+		return 0;
+	return s->fn(s->ctx, data);
+}
+
+static struct rate_bpf *ds_stream_load(const struct ds_stream_opts *o)
+{
+	struct ds_loader ld;
+	struct rate_bpf *obj;
+	int err;
+
+	if (ds_loader_init(&ld, o->mode))
+		return NULL;
+	for (;;) {
+		obj = rate_bpf__open_opts(&ld.opts);
+		if (!obj) {
+			ds_err("cannot open the %s BPF object: %s", o->what,
+			       strerror(errno));
+			break;
+		}
+		obj->rodata->filter_domain = o->filter_domain;
+		obj->rodata->targ_domain = o->domain;
+		{
+			struct ds_tp_prog progs[] = {
+				{ "dirty_split", obj->progs.dirty_split_btf,
+				  obj->progs.dirty_split_raw,
+				  o->op_mask & (1U << DS_OP_SPLIT) },
+				{ "dirty_merge", obj->progs.dirty_merge_btf,
+				  obj->progs.dirty_merge_raw,
+				  o->op_mask & (1U << DS_OP_MERGE) },
+				{ "dirty_scan", obj->progs.dirty_scan_btf,
+				  obj->progs.dirty_scan_raw,
+				  o->op_mask & (1U << DS_OP_SCAN) },
+				{ "dirty_clear", obj->progs.dirty_clear_btf,
+				  obj->progs.dirty_clear_raw,
+				  o->op_mask & (1U << DS_OP_CLEAR) },
+			};
+
+			err = ds_tp_select(progs, sizeof(progs) / sizeof(progs[0]),
+					   ld.mode);
+		}
+		if (!err)
+			err = rate_bpf__load(obj);
+		if (!err)
+			break;
+		rate_bpf__destroy(obj);
+		obj = NULL;
+		if (!ds_loader_retry(&ld, err)) {
+			ds_loader_report(&ld, o->what);
+			break;
+		}
+	}
+	if (obj && o->verbose)
+		fprintf(stderr, "%s: %s programs loaded as %s\n", ds_prog,
+			o->what, ds_tp_mode_name(ld.mode));
+	ds_loader_free(&ld);
+	return obj;
+}
+
+struct ds_stream *ds_stream_open(const struct ds_stream_opts *o,
+				 ds_stream_fn fn, void *ctx)
+{
+	struct ds_stream *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s) {
+		ds_err("out of memory");
+		return NULL;
+	}
+	s->fn = fn;
+	s->ctx = ctx;
+	s->obj = ds_stream_load(o);
+	if (!s->obj)
+		goto fail;
+	ds_libbpf_setup(o->verbose);
+	err = rate_bpf__attach(s->obj);
+	if (err) {
+		const char *w = ds_libbpf_last_warning();
+
+		ds_err("cannot attach the %s programs: %s", o->what,
+		       w ? w : strerror(-err));
+		goto fail;
+	}
+	s->rb = ring_buffer__new(bpf_map__fd(s->obj->maps.events),
+				 ds_stream_sample, s, NULL);
+	if (!s->rb) {
+		ds_err("cannot set up the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	return s;
+fail:
+	ds_stream_close(s);
+	return NULL;
+}
+
+int ds_stream_poll(struct ds_stream *s, int timeout_ms)
+{
+	return ring_buffer__poll(s->rb, timeout_ms);
+}
+
+int ds_stream_consume(struct ds_stream *s)
+{
+	return ring_buffer__consume(s->rb);
+}
+
+__u64 ds_stream_dropped(const struct ds_stream *s)
+{
+	return s->obj->bss->dropped;
+}
+
+void ds_stream_close(struct ds_stream *s)
+{
+	if (!s)
+		return;
+	ring_buffer__free(s->rb);
+	/* destroying the skeleton detaches every program */
+	rate_bpf__destroy(s->obj);
+	free(s);
+}
