@@ -71,20 +71,27 @@ int main(void)
 {
 	static const size_t p7[] = { 7 }, p10_12[] = { 10, 11, 12 };
 	static const size_t p10_12_only[] = { 10, 12 }, p11[] = { 11 };
+	struct iommu_hw_info_arm_smmuv3 smmu = {};
 	uint64_t caps = 0;
+	uint32_t type = 0;
 	void *buf;
 
-	tap_plan(15);
+	tap_plan(16);
 	edu_init(&d);
 	dma_len = edu_default_dma_size();
 	bm = edu_bitmap_alloc(NPAGES);
 	if (!bm || edu_find(d.bdf, sizeof(d.bdf)) || edu_iommufd_open(&d))
 		return tap_finish();
 
-	tap_ok(!edu_iommufd_hw_caps(&d, &caps) &&
+	tap_ok(!edu_iommufd_hw_info(&d, &caps, &type, &smmu, sizeof(smmu)) &&
 	       (caps & IOMMU_HW_CAP_DIRTY_SPLIT),
 	       "GET_HW_INFO reports IOMMU_HW_CAP_DIRTY_SPLIT (caps 0x%llx)",
 	       (unsigned long long)caps);
+	/* IDR0.HTTU bits 7:6, IDR3.BBML bits 12:11 */
+	tap_ok(type == IOMMU_HW_INFO_TYPE_ARM_SMMUV3 &&
+	       ((smmu.idr[0] >> 6) & 3) == 2 && ((smmu.idr[3] >> 11) & 3) == 2,
+	       "GET_HW_INFO SMMUv3 registers: type %u, HTTU %u, BBML %u",
+	       type, (smmu.idr[0] >> 6) & 3, (smmu.idr[3] >> 11) & 3);
 
 	buf = edu_buf_alloc(LEN, true);
 	if (!tap_ok(buf != NULL, "2 MiB hugetlb buffer") ||

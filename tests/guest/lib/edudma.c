@@ -457,11 +457,14 @@ err:
 	return ret;
 }
 
-int edu_iommufd_hw_caps(struct edu_dev *d, uint64_t *caps)
+int edu_iommufd_hw_info(struct edu_dev *d, uint64_t *caps, uint32_t *type,
+			void *data, uint32_t len)
 {
 	struct iommu_hw_info info = {
 		.size = sizeof(info),
 		.dev_id = d->dev_id,
+		.data_len = len,
+		.data_uptr = (uintptr_t)data,
 	};
 	int ret;
 
@@ -469,7 +472,14 @@ int edu_iommufd_hw_caps(struct edu_dev *d, uint64_t *caps)
 	if (ret)
 		return ret;
 	*caps = info.out_capabilities;
+	if (type)
+		*type = info.out_data_type;
 	return 0;
+}
+
+int edu_iommufd_hw_caps(struct edu_dev *d, uint64_t *caps)
+{
+	return edu_iommufd_hw_info(d, caps, NULL, NULL, 0);
 }
 
 int edu_iommufd_hwpt_alloc(struct edu_dev *d, uint32_t flags, uint32_t *hwpt)

@@ -104,6 +104,9 @@ int edu_type1_join(struct edu_dev *d, const struct edu_dev *owner);
 /* iommufd: /dev/iommu + device cdev, bound, with an IOAS */
 int edu_iommufd_open(struct edu_dev *d);
 int edu_iommufd_hw_caps(struct edu_dev *d, uint64_t *caps);
+/* IOMMU_GET_HW_INFO: capabilities, info type and up to @len bytes of data */
+int edu_iommufd_hw_info(struct edu_dev *d, uint64_t *caps, uint32_t *type,
+			void *data, uint32_t len);
 int edu_iommufd_hwpt_alloc(struct edu_dev *d, uint32_t flags, uint32_t *hwpt);
 int edu_iommufd_attach(struct edu_dev *d, uint32_t pt_id);
 int edu_iommufd_destroy(struct edu_dev *d, uint32_t id);
