@@ -12,23 +12,44 @@ qemu=$("$DS_TOP/scripts/qemu.sh")
 logs=$DIRTYSCOPE_CACHE/logs
 mkdir -p "$logs"
 
-# run_demo on|off: boot with the HTTU emulation on or off, print the output
+# run_demo on|off PROGRAM: boot with the HTTU emulation on or off, run
+# PROGRAM (/tests/PROGRAM in the guest) and print what it printed
 run_demo() {
-	local httu=$1 log=$logs/demo-httu-$1.log rc=0
-	progress demo "booting the guest (HTTU emulation $httu), running dirtydemo"
+	local httu=$1 prog=$2 log=$logs/demo-httu-$1.log rc=0
+	progress demo "booting the guest (HTTU emulation $httu), running $prog"
 	"$DS_TOP/scripts/vm.sh" --qemu "$qemu" --httu "$httu" --tests none \
-		--run dirtydemo --log "$log" --timeout 600 > /dev/null || rc=$?
-	echo
-	echo "== SMMUv3 HTTU emulation $httu =="
+		--run "$prog" --log "$log" --timeout 600 > /dev/null || rc=$?
 	tr -d '\r' < "$log" |
-		sed -n '/^dirtyscope: run dirtydemo$/,/^dirtyscope: run dirtydemo rc=/p' |
-		sed -e '1d' -e '$d' -e '/^\[ *[0-9.]*\]/d'
-	if ! tr -d '\r' < "$log" | grep -q '^dirtyscope: run dirtydemo rc=0' ||
+		sed -n "/^dirtyscope: run $prog\$/,/^dirtyscope: run $prog rc=/p" |
+		sed -e '1d' -e '$d' -e '/^\[ *[0-9.]*\]/d' > "$out/$prog-httu-$httu.txt"
+	if ! tr -d '\r' < "$log" | grep -q "^dirtyscope: run $prog rc=0" ||
 	   [ "$rc" != 0 ]; then
+		cat "$out/$prog-httu-$httu.txt"
 		die "the demo failed; serial log: $log"
 	fi
 }
 
-run_demo on
-run_demo off
-progress demo "done; serial logs in $logs"
+out=$DS_TOP/build/demo
+mkdir -p "$out"
+make -s -C "$DS_TOP/src" >&2
+
+run_demo on demo
+echo
+echo "== SMMUv3 HTTU emulation on: dirtydemo under dirtyscope =="
+sed '/^--- BEGIN RECORDING ---$/,$d' "$out/demo-httu-on.txt"
+sed -n '/^--- BEGIN RECORDING ---$/,/^--- END RECORDING ---$/p' \
+	"$out/demo-httu-on.txt" | sed -e '1d' -e '$d' > "$out/demo.jsonl"
+echo
+echo "== dirtyscope report (host, offline, on the guest's recording) =="
+"$DS_TOP/build/host/dirtyscope" report "$out/demo.jsonl" \
+	--svg "$out/heatmap.svg" --hist-svg "$out/latency.svg"
+echo
+echo "heat map:           $out/heatmap.svg"
+echo "latency histograms: $out/latency.svg"
+echo "recording:          $out/demo.jsonl"
+
+run_demo off dirtydemo
+echo
+echo "== SMMUv3 HTTU emulation off (stock QEMU behaviour) =="
+cat "$out/dirtydemo-httu-off.txt"
+progress demo "done; serial logs in $logs, outputs in $out"

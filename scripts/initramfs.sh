@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the guest initramfs: static arm64 busybox (Debian busybox-static),
-# the static guest test programs (tests/guest/Makefile) and tests/guest/init,
+# the static guest test programs (tests/guest/Makefile), the static arm64
+# dirtyscope CLI (src/, as /bin/dirtyscope) and tests/guest/init,
 # packed as an uncompressed newc cpio (the guest kernel has no RD_GZIP).
 #
 #   $DIRTYSCOPE_CACHE/guest/busybox/<version>/   unpacked busybox package
@@ -72,6 +73,13 @@ build_tests() {
 		die "guest test build failed"
 }
 
+# The dirtyscope CLI, static for arm64 (src/Makefile ARCH=arm64).
+build_cli() {
+	progress initramfs "building the dirtyscope CLI for arm64"
+	make -s -C "$DS_TOP/src" ARCH=arm64 -j"$(nproc)" >&2 ||
+		die "arm64 build of the dirtyscope CLI failed"
+}
+
 # Populate a fresh staging root and pack it.
 pack() {
 	local busybox=$1 root t n
@@ -80,6 +88,7 @@ pack() {
 	install -m 0755 "$busybox" "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
 	install -m 0755 "$DS_TOP/tests/guest/init" "$root/init"
+	install -m 0755 "$DS_TOP/build/arm64/dirtyscope" "$root/bin/dirtyscope"
 	for t in $(make -s -C "$DS_TOP/tests/guest" list KHDR=unused); do
 		install -m 0755 "$OBJ/$t" "$root/tests/$t"
 	done
@@ -101,6 +110,7 @@ main() {
 	command -v cpio >/dev/null || die "cpio missing: apt-get install cpio"
 	busybox=$(fetch_busybox)
 	build_tests
+	build_cli
 	pack "$busybox"
 	echo "$OUT"
 }

@@ -1,0 +1,96 @@
+#!/bin/sh
+# dirtyscope end to end in the guest: the CLI against the real iommu:dirty_*
+# tracepoints while iommufd_split drives a known DMA pattern through the
+# emulated SMMUv3. iommufd_split issues exactly one split, one merge, one
+# clear by bitmap and ten bitmap reads, whose dirty page counts (4 KiB
+# pages; a dirty 2 MiB block is 512) are, in order:
+EXPECT_SCANS="512 0 1 3 3 2 3 1 512 512"
+# TAP output; run by /init as /tests/cli_e2e.
+
+n=0
+failed=0
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		failed=1
+	fi
+}
+
+# field NAME < jsonl: the values of a numeric field, one per line
+field() {
+	sed -n "s/.*\"$1\":\(-\{0,1\}[0-9][0-9]*\).*/\1/p"
+}
+
+# wait_banner FILE: until a tracing command has attached (60 s at most)
+wait_banner() {
+	i=0
+	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -gt 300 ] && return 1
+		sleep 0.2
+	done
+}
+
+echo "KTAP version 1"
+echo "1..11"
+
+yes=$(dirtyscope status | grep -c '^tracepoint iommu:dirty_[a-z]* *yes')
+ok $([ "$yes" = 4 ]; echo $?) "status: the four dirty_* tracepoints present ($yes)"
+
+rec=/tmp/rec.jsonl
+dirtyscope record -o $rec -- /tests/iommufd_split > /dev/null
+ok $? "record -- iommufd_split: exit status of the command"
+for op in scan split merge clear; do
+	eval "c_$op=$(grep -c "\"op\":\"$op\"" $rec)"
+done
+ok $([ "$c_scan/$c_split/$c_merge/$c_clear" = 10/1/1/1 ]; echo $?) \
+	"events: scan/split/merge/clear = $c_scan/$c_split/$c_merge/$c_clear, want 10/1/1/1"
+got=$(grep '"op":"scan"' $rec | field dirty | tr '\n' ' ' | sed 's/ $//')
+ok $([ "$got" = "$EXPECT_SCANS" ]; echo $?) "dirty pages per scan: $got"
+zero=$(grep '"op"' $rec | field duration_ns | grep -c '^0$')
+bad=$(grep '"op"' $rec | field ret | grep -vc '^0$')
+ok $([ "$zero" = 0 ] && [ "$bad" = 0 ]; echo $?) \
+	"every event ret=0 with a non-zero duration ($zero zero, $bad failed)"
+
+json=$(dirtyscope report -j $rec)
+scans=$(echo "$json" | sed 's/.*"rate"://' | field scans)
+pages=$(echo "$json" | sed 's/.*"rate"://' | field dirty_pages)
+ok $([ "$scans" = 10 ] && [ "$pages" = 1549 ]; echo $?) \
+	"report -j: 10 scans, 1549 dirty pages ($scans, $pages)"
+
+# Live: lat and rate attached while the workload runs, then Ctrl-C
+dirtyscope lat > /tmp/lat.txt 2>&1 &
+lat=$!
+dirtyscope rate 600 > /tmp/rate.txt 2>&1 &
+rate=$!
+wait_banner /tmp/lat.txt && wait_banner /tmp/rate.txt
+ok $? "lat and rate attached"
+/tests/iommufd_split > /dev/null
+kill -INT $lat $rate
+wait $lat
+lrc=$?
+wait $rate
+rrc=$?
+ok $([ "$lrc" = 0 ] && [ "$rrc" = 0 ]; echo $?) "lat and rate exit 0 on SIGINT ($lrc, $rrc)"
+
+# lat: sum of the histogram counts per op
+hist() {
+	awk -v op="$1" '/^op = / { cur = $3 } cur == op && /->/ { s += $5 }
+		END { print s + 0 }' /tmp/lat.txt
+}
+h="$(hist scan)/$(hist split)/$(hist merge)/$(hist clear)"
+ok $([ "$h" = 10/1/1/1 ]; echo $?) "lat histograms count scan/split/merge/clear = $h"
+nz=$(awk '/^op = scan/ { s = 1 } s && /->/ && $5 > 0 { print $1; exit }' /tmp/lat.txt)
+ok $([ -n "$nz" ]; echo $?) "lat: scan latencies recorded from the $nz us bucket up"
+
+# rate: one domain line with 10 scans, 154.9 pages per scan
+line=$(awk '$1 ~ /^[0-9]+$/ && NF >= 8' /tmp/rate.txt | tail -n 1)
+set -- $line
+ok $([ "$2" = 10 ] && [ "$3" = 0 ] && [ "$4" = 154.9 ]; echo $?) \
+	"rate: scans, errors, pages/scan = $2, $3, $4 (want 10, 0, 154.9)"
+sed 's/^/# /' /tmp/lat.txt /tmp/rate.txt | head -n 60
+
+exit $failed
