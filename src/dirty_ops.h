@@ -6,6 +6,7 @@
 #include <string.h>
 #include <linux/types.h>
 #include "dirty_event.h"
+#include "lat.h"
 
 #define DS_TP_SYSTEM	"iommu"
 
@@ -43,6 +44,54 @@ static inline int ds_op_parse(const char *s)
 		if (!strcmp(s, ds_op_name(op)))
 			return op;
 	return -1;
+}
+
+/*
+ * The ops of lat: the tracepoint ops, then the fentry/fexit ops
+ * (enum lat_fn_op).  A recording holds tracepoint ops only.
+ */
+static inline const char *lat_op_name(__u32 op)
+{
+	static const char *const names[LAT_FN_NR] = {
+		[LAT_OP_GET_BITMAP - DS_OP_NR] = "get_bitmap",
+		[LAT_OP_SET_TRACKING - DS_OP_NR] = "set_tracking",
+		[LAT_OP_CLEAR_BITMAP - DS_OP_NR] = "clear_bitmap",
+		[LAT_OP_TYPE1_DIRTY - DS_OP_NR] = "type1_dirty",
+		[LAT_OP_DMA_REPORT - DS_OP_NR] = "dma_report",
+	};
+
+	if (op < DS_OP_NR)
+		return ds_op_name(op);
+	return op < LAT_OP_NR ? names[op - DS_OP_NR] : "?";
+}
+
+/* "get_bitmap" -> LAT_OP_GET_BITMAP, "scan" -> DS_OP_SCAN, -1 when unknown */
+static inline int lat_op_parse(const char *s)
+{
+	__u32 op;
+
+	for (op = 0; op < LAT_OP_NR; op++)
+		if (!strcmp(s, lat_op_name(op)))
+			return op;
+	return -1;
+}
+
+/* what an op measures: "iommu:dirty_scan", "fexit iommufd_hwpt_get_dirty_bitmap" */
+static inline const char *lat_op_source(__u32 op)
+{
+	static const char *const src[LAT_OP_NR] = {
+		[DS_OP_SPLIT] = "iommu:dirty_split",
+		[DS_OP_MERGE] = "iommu:dirty_merge",
+		[DS_OP_SCAN] = "iommu:dirty_scan",
+		[DS_OP_CLEAR] = "iommu:dirty_clear",
+		[LAT_OP_GET_BITMAP] = "fentry/fexit iommufd_hwpt_get_dirty_bitmap",
+		[LAT_OP_SET_TRACKING] = "fentry/fexit iommufd_hwpt_set_dirty_tracking",
+		[LAT_OP_CLEAR_BITMAP] = "fentry/fexit iommufd_hwpt_clear_dirty_bitmap",
+		[LAT_OP_TYPE1_DIRTY] = "fentry/fexit vfio_iommu_type1_dirty_pages",
+		[LAT_OP_DMA_REPORT] = "fentry/fexit of the vfio-pci variant drivers' DMA-logging report",
+	};
+
+	return op < LAT_OP_NR ? src[op] : "?";
 }
 
 #endif /* DS_DIRTY_OPS_H */

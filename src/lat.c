@@ -2,7 +2,9 @@
 /*
  * dirtyscope lat: log2 latency histograms of the iommu dirty-tracking
  * operations (iommu:dirty_split/merge/scan/clear duration_ns), like
- * biolatency.
+ * biolatency, and, with fentry/fexit, of the upstream dirty-tracking entry
+ * points that have no tracepoint (iommufd and type1 ioctl handlers, the
+ * vfio-pci variant drivers' DMA-logging report).
  */
 #include <argp.h>
 #include <errno.h>
@@ -37,6 +39,7 @@ static struct env {
 	bool filter_domain;
 	__u32 domain;
 	unsigned int op_mask;
+	bool fn_use[16];		/* lat_fn_targets[i] attached */
 	const char *prom;
 	enum ds_om_dialect prom_format;
 	enum ds_tp_mode mode;
@@ -52,7 +55,9 @@ static const struct argp_option opts[] = {
 	{ "json", 'j', NULL, 0, "JSON output, one object per interval", 0 },
 	{ "timestamp", 'T', NULL, 0, "print a timestamp per interval", 0 },
 	{ "op", OPT_OP, "OP[,OP]", 0,
-	  "only these operations: split, merge, scan, clear (default all)", 0 },
+	  "only these operations: split, merge, scan, clear (tracepoints, the "
+	  "default); get_bitmap, set_tracking, clear_bitmap, type1_dirty, "
+	  "dma_report (fentry/fexit)", 0 },
 	{ "per-domain", 'D', NULL, 0, "one histogram per iommu domain", 0 },
 	{ "domain", 'd', "ID", 0, "only this iommu domain id", 0 },
 	{ "prom", OPT_PROM, "FILE", 0,
@@ -66,6 +71,30 @@ static const struct argp_option opts[] = {
 	{},
 };
 
+/*
+ * The functions of the fentry/fexit ops.  An "alt" target is used only
+ * when the op's earlier targets are not in the kernel BTF: the compiler
+ * may inline the static vfio_iommu_type1_dirty_pages into the container
+ * ioctl, whose VFIO_IOMMU_DIRTY_PAGES calls are timed instead.
+ */
+static const struct lat_fn_target {
+	__u32 op;
+	const char *func;
+	const char *module;	/* when not built in */
+	const char *prog;	/* <prog>_entry, <prog>_exit in lat.bpf.c */
+	bool alt;
+} lat_fn_targets[] = {
+	{ LAT_OP_GET_BITMAP, "iommufd_hwpt_get_dirty_bitmap", "iommufd", "get_bitmap", false },
+	{ LAT_OP_SET_TRACKING, "iommufd_hwpt_set_dirty_tracking", "iommufd", "set_tracking", false },
+	{ LAT_OP_CLEAR_BITMAP, "iommufd_hwpt_clear_dirty_bitmap", "iommufd", "clear_bitmap", false },
+	{ LAT_OP_TYPE1_DIRTY, "vfio_iommu_type1_dirty_pages", "vfio_iommu_type1", "type1_dirty", false },
+	{ LAT_OP_TYPE1_DIRTY, "vfio_iommu_type1_ioctl", "vfio_iommu_type1", "type1_ioctl", true },
+	{ LAT_OP_DMA_REPORT, "mlx5vf_tracker_read_and_clear", "mlx5_vfio_pci", "mlx5_report", false },
+	{ LAT_OP_DMA_REPORT, "pds_vfio_dma_logging_report", "pds_vfio_pci", "pds_report", false },
+};
+
+#define LAT_NR_TARGETS	(sizeof(lat_fn_targets) / sizeof(lat_fn_targets[0]))
+
 static int parse_ops(const char *arg, unsigned int *mask)
 {
 	char *copy = strdup(arg), *tok, *save = NULL;
@@ -76,7 +105,7 @@ static int parse_ops(const char *arg, unsigned int *mask)
 	*mask = 0;
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		op = ds_op_parse(tok);
+		op = lat_op_parse(tok);
 		if (op < 0) {
 			err = -EINVAL;
 			break;
@@ -115,8 +144,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_OP:
 		if (parse_ops(arg, &env.op_mask))
-			argp_error(state, "invalid --op: %s (split, merge, scan, clear)",
-				   arg);
+			argp_error(state, "invalid --op: %s (split, merge, scan, clear, "
+				   "get_bitmap, set_tracking, clear_bitmap, type1_dirty, "
+				   "dma_report)", arg);
 		break;
 	case OPT_PROM:
 		env.prom = arg;
@@ -141,6 +171,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
+	case ARGP_KEY_END:
+		if ((env.op_mask & LAT_FN_MASK) &&
+		    (env.per_domain || env.filter_domain))
+			argp_error(state, "-D and -d apply to split, merge, scan, "
+				   "clear only (the fentry ops have no iommu domain)");
+		break;
 	case ARGP_KEY_ARG:
 		v = ds_parse_positive(arg);
 		if (v < 0)
@@ -158,6 +194,88 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+/* autoload exactly the fentry/fexit programs of the chosen targets */
+static int lat_fn_select(struct lat_bpf *obj)
+{
+	const char *const dir[] = { "entry", "exit" };
+	char name[64];
+	size_t i, d;
+	int err;
+
+	for (i = 0; i < LAT_NR_TARGETS; i++) {
+		for (d = 0; d < 2; d++) {
+			struct bpf_program *p;
+
+			snprintf(name, sizeof(name), "%s_%s",
+				 lat_fn_targets[i].prog, dir[d]);
+			p = bpf_object__find_program_by_name(obj->obj, name);
+			if (!p)
+				return -ENOENT;
+			err = bpf_program__set_autoload(p, env.fn_use[i]);
+			if (err)
+				return err;
+		}
+		if (env.fn_use[i] && env.verbose)
+			fprintf(stderr, "%s: %s: fentry/fexit %s%s\n", ds_prog,
+				lat_op_name(lat_fn_targets[i].op),
+				lat_fn_targets[i].func,
+				lat_fn_targets[i].alt ?
+				" (VFIO_IOMMU_DIRTY_PAGES only)" : "");
+	}
+	return 0;
+}
+
+/*
+ * Pick the targets of the fentry ops in env.op_mask.  An op without any
+ * target in the kernel BTF stops lat with one line, except dma_report
+ * (modules of vfio-pci variant drivers, usually not loaded): skipped with
+ * one line.  Returns false on the error.
+ */
+static bool lat_fn_resolve(void)
+{
+	char funcs[256], mods[128];
+	bool found[LAT_OP_NR] = {};
+	size_t i;
+	__u32 op;
+
+	for (i = 0; i < LAT_NR_TARGETS; i++) {
+		const struct lat_fn_target *t = &lat_fn_targets[i];
+
+		if (!(env.op_mask & (1U << t->op)) || (t->alt && found[t->op]))
+			continue;
+		if (ds_btf_func_where(t->func, t->module)) {
+			env.fn_use[i] = true;
+			found[t->op] = true;
+		}
+	}
+	for (op = DS_OP_NR; op < LAT_OP_NR; op++) {
+		if (!(env.op_mask & (1U << op)) || found[op])
+			continue;
+		funcs[0] = mods[0] = '\0';
+		for (i = 0; i < LAT_NR_TARGETS; i++) {
+			const struct lat_fn_target *t = &lat_fn_targets[i];
+
+			if (t->op != op)
+				continue;
+			snprintf(funcs + strlen(funcs), sizeof(funcs) - strlen(funcs),
+				 "%s%s", funcs[0] ? ", " : "", t->func);
+			if (!strstr(mods, t->module))
+				snprintf(mods + strlen(mods), sizeof(mods) - strlen(mods),
+					 "%s%s", mods[0] ? ", " : "", t->module);
+		}
+		if (op == LAT_OP_DMA_REPORT) {
+			ds_err("%s: %s not in the kernel BTF (modules %s not loaded): skipped",
+			       lat_op_name(op), funcs, mods);
+			env.op_mask &= ~(1U << op);
+			continue;
+		}
+		ds_err("%s: %s not in the kernel BTF (vmlinux, module %s)",
+		       lat_op_name(op), funcs, mods);
+		return false;
+	}
+	return true;
 }
 
 static struct lat_bpf *lat_open_load(void)
@@ -198,6 +316,10 @@ static struct lat_bpf *lat_open_load(void)
 					   ld.mode);
 		}
 		if (!err)
+			err = lat_fn_select(obj);
+		if (!err && !env.per_domain)
+			err = bpf_map__set_max_entries(obj->maps.dom_hists, 1);
+		if (!err)
 			err = lat_bpf__load(obj);
 		if (!err)
 			break;
@@ -215,7 +337,8 @@ static struct lat_bpf *lat_open_load(void)
 	return obj;
 }
 
-static int lat_read(int fd, struct lat_entry *out, size_t max)
+/* the hash of -D: one entry per (op, domain) */
+static int lat_read_domains(int fd, struct lat_entry *out, size_t max)
 {
 	struct lat_key key, next;
 	void *prev = NULL;
@@ -230,6 +353,38 @@ static int lat_read(int fd, struct lat_entry *out, size_t max)
 		prev = &key;
 	}
 	lat_sort(out, n);
+	return n;
+}
+
+/* the per-CPU array: each op's copies summed, ops without events left out */
+static int lat_read_ops(int fd, struct lat_hist *percpu, int ncpu,
+			struct lat_entry *out)
+{
+	size_t n = 0;
+	__u32 op;
+	int c, s;
+
+	for (op = 0; op < LAT_OP_NR; op++) {
+		struct lat_entry *e = &out[n];
+		__u64 events = 0;
+
+		if (!(env.op_mask & (1U << op)) ||
+		    bpf_map_lookup_elem(fd, &op, percpu))
+			continue;
+		memset(e, 0, sizeof(*e));
+		e->key.op = op;
+		e->key.domain_id = LAT_ALL_DOMAINS;
+		for (c = 0; c < ncpu; c++) {
+			for (s = 0; s < DS_MAX_SLOTS; s++)
+				e->hist.slots[s] += percpu[c].slots[s];
+			e->hist.sum_ns += percpu[c].sum_ns;
+			e->hist.errors += percpu[c].errors;
+		}
+		for (s = 0; s < DS_MAX_SLOTS; s++)
+			events += e->hist.slots[s];
+		if (events || e->hist.errors)
+			n++;
+	}
 	return n;
 }
 
@@ -261,13 +416,15 @@ int cmd_lat(int argc, char **argv)
 		       "    dirtyscope lat 1 10         # 1s summaries, 10 times\n"
 		       "    dirtyscope lat -m --op scan # scan latency in msecs\n"
 		       "    dirtyscope lat -D 5         # per iommu domain, every 5s\n"
+		       "    dirtyscope lat --op get_bitmap,type1_dirty # ioctl handlers (fentry)\n"
 		       "    dirtyscope lat 10 --prom /var/lib/node_exporter/dirtyscope.prom",
 	};
 	struct lat_entry *cum = NULL, *prev = NULL, *cur = NULL;
 	size_t ncum = 0, nprev = 0;
 	struct lat_bpf *obj = NULL;
+	struct lat_hist *percpu = NULL;
 	__u64 t0, next, dropped = 0;
-	int err, ret = 1, op, fd;
+	int err, ret = 1, op, fd, ncpu;
 	struct lat_units u;
 	char ts[16];
 	long i;
@@ -279,6 +436,7 @@ int cmd_lat(int argc, char **argv)
 		     (struct lat_units){ "usecs", 1000 };
 	if (!env.op_mask)
 		env.op_mask = (1U << DS_OP_NR) - 1;
+	/* --op names both kinds; -D/-d checked at ARGP_KEY_END */
 
 	ds_libbpf_setup(env.verbose);
 	if (!ds_require_privs() || !ds_require_btf())
@@ -287,11 +445,40 @@ int cmd_lat(int argc, char **argv)
 		if ((env.op_mask & (1U << op)) &&
 		    !ds_require_tp(DS_TP_SYSTEM, ds_op_event(op)))
 			return 1;
+	if (env.op_mask & LAT_FN_MASK) {
+		struct ds_fentry_probe probe;
 
+		if (!ds_fentry_probe(NULL, &probe)) {
+			char ename[32], why[64];
+
+			snprintf(why, sizeof(why), "%s%s",
+				 ds_errno_name(probe.err, ename, sizeof(ename)),
+				 probe.state == DS_FENTRY_ATTACH_FAILED ?
+				 " at attach" : "");
+			if (!(env.op_mask & ~LAT_FN_MASK)) {
+				ds_err("fentry refused by this kernel (%s)", why);
+				return 1;
+			}
+			ds_err("fentry refused by this kernel (%s): tracing the tracepoint ops only",
+			       why);
+			env.op_mask &= ~LAT_FN_MASK;
+		} else if (!lat_fn_resolve()) {
+			return 1;
+		}
+		if (!env.op_mask)
+			return 1;	/* dma_report only, and skipped */
+	}
+
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu < 1) {
+		ds_err("cannot count the possible CPUs: %s", strerror(-ncpu));
+		return 1;
+	}
+	percpu = calloc(ncpu, sizeof(*percpu));
 	cum = calloc(LAT_MAX_KEYS, sizeof(*cum));
 	prev = calloc(LAT_MAX_KEYS, sizeof(*prev));
 	cur = calloc(LAT_MAX_KEYS, sizeof(*cur));
-	if (!cum || !prev || !cur) {
+	if (!percpu || !cum || !prev || !cur) {
 		ds_err("out of memory");
 		goto out;
 	}
@@ -315,7 +502,7 @@ int cmd_lat(int argc, char **argv)
 	if (env.prom && lat_write_prom(cum, 0, &u))
 		goto out;
 
-	fd = bpf_map__fd(obj->maps.hists);
+	fd = bpf_map__fd(env.per_domain ? obj->maps.dom_hists : obj->maps.hists);
 	if (!env.json)
 		printf("Tracing iommu dirty-tracking operations... Hit Ctrl-C to end.\n");
 	fflush(stdout);
@@ -330,7 +517,8 @@ int cmd_lat(int argc, char **argv)
 		ds_sleep_until(next);
 		now = ds_mono_ns();
 
-		ncum = lat_read(fd, cum, LAT_MAX_KEYS);
+		ncum = env.per_domain ? lat_read_domains(fd, cum, LAT_MAX_KEYS) :
+					lat_read_ops(fd, percpu, ncpu, cum);
 		memcpy(cur, cum, ncum * sizeof(*cum));
 		n = ncum;
 		lat_delta(cur, n, prev, nprev);
@@ -364,6 +552,7 @@ int cmd_lat(int argc, char **argv)
 out:
 	/* destroying the skeleton detaches every program */
 	lat_bpf__destroy(obj);
+	free(percpu);
 	free(cum);
 	free(prev);
 	free(cur);

@@ -94,7 +94,7 @@ void lat_print(FILE *f, const struct lat_entry *e, size_t n,
 	for (i = 0; i < n; i++) {
 		if (!lat_count(&e[i]))
 			continue;
-		fprintf(f, "\nop = %s", ds_op_name(e[i].key.op));
+		fprintf(f, "\nop = %s", lat_op_name(e[i].key.op));
 		if (per_domain)
 			fprintf(f, ", domain = %u", e[i].key.domain_id);
 		if (e[i].hist.errors)
@@ -122,7 +122,7 @@ struct json_object *lat_json(const struct lat_entry *e, size_t n,
 		if (!lat_count(&e[i]))
 			continue;
 		json_object_object_add(h, "op",
-				       json_object_new_string(ds_op_name(e[i].key.op)));
+				       json_object_new_string(lat_op_name(e[i].key.op)));
 		if (per_domain)
 			json_object_object_add(h, "domain",
 					       ds_json_u64(e[i].key.domain_id));
@@ -145,7 +145,7 @@ static void lat_labels(char *buf, size_t len, const struct lat_entry *e,
 
 	buf[0] = '\0';
 	if (op)
-		ds_om_label(buf, len, "op", ds_op_name(e->key.op));
+		ds_om_label(buf, len, "op", lat_op_name(e->key.op));
 	if (per_domain) {
 		snprintf(dom, sizeof(dom), "%u", e->key.domain_id);
 		ds_om_label(buf, len, "domain", dom);
@@ -156,19 +156,19 @@ void lat_om(struct ds_om *om, const struct lat_entry *e, size_t n,
 	    const struct lat_units *u, bool per_domain, unsigned int op_mask)
 {
 	static const struct lat_hist empty;
-	char family[64], help[128], labels[96];
+	char family[64], help[192], labels[96];
 	__u32 op;
 	size_t i;
 	bool any;
 
-	for (op = 0; op < DS_OP_NR; op++) {
+	for (op = 0; op < LAT_OP_NR; op++) {
 		if (!(op_mask & (1U << op)))
 			continue;
 		snprintf(family, sizeof(family), "dirtyscope_%s_duration_seconds",
-			 ds_op_name(op));
+			 lat_op_name(op));
 		snprintf(help, sizeof(help),
-			 "Duration of iommu dirty-tracking %s operations (iommu:%s).",
-			 ds_op_name(op), ds_op_event(op));
+			 "Duration of iommu dirty-tracking %s operations (%s).",
+			 lat_op_name(op), lat_op_source(op));
 		ds_om_family(om, family, "histogram", "seconds", help);
 		any = false;
 		for (i = 0; i < n; i++) {
@@ -187,7 +187,7 @@ void lat_om(struct ds_om *om, const struct lat_entry *e, size_t n,
 
 	ds_om_family(om, "dirtyscope_op_errors", "counter", NULL,
 		     "iommu dirty-tracking operations that returned an error.");
-	for (op = 0; op < DS_OP_NR; op++) {
+	for (op = 0; op < LAT_OP_NR; op++) {
 		if (!(op_mask & (1U << op)))
 			continue;
 		any = false;
@@ -201,7 +201,7 @@ void lat_om(struct ds_om *om, const struct lat_entry *e, size_t n,
 		}
 		if (!any && !per_domain) {
 			labels[0] = '\0';
-			ds_om_label(labels, sizeof(labels), "op", ds_op_name(op));
+			ds_om_label(labels, sizeof(labels), "op", lat_op_name(op));
 			ds_om_counter(om, "dirtyscope_op_errors", labels, 0);
 		}
 	}
@@ -235,7 +235,7 @@ static void lat_svg_panel(FILE *f, const struct lat_entry *e, int last,
 		step = 1;
 	ymax = ceil(max / step) * step;
 
-	snprintf(head, sizeof(head), "op = %s", ds_op_name(e->key.op));
+	snprintf(head, sizeof(head), "op = %s", lat_op_name(e->key.op));
 	if (per_domain)
 		snprintf(head + strlen(head), sizeof(head) - strlen(head),
 			 ", domain = %u", e->key.domain_id);
@@ -270,7 +270,7 @@ static void lat_svg_panel(FILE *f, const struct lat_entry *e, int last,
 		if (e->hist.slots[i]) {
 			bh = e->hist.slots[i] / ymax * LS_PH;
 			snprintf(title, sizeof(title), "%s %llu -> %llu %s: %llu",
-				 ds_op_name(e->key.op), low, high, u->name,
+				 lat_op_name(e->key.op), low, high, u->name,
 				 e->hist.slots[i]);
 			snprintf(attrs, sizeof(attrs),
 				 "class=\"bar\" fill=\"#3b6ea5\" data-slot=\"%d\" data-count=\"%llu\"",

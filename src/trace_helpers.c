@@ -161,6 +161,29 @@ bool ds_btf_has_func(const char *func)
 	return btf && btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) > 0;
 }
 
+const char *ds_btf_func_where(const char *func, const char *module)
+{
+	struct btf *vml = ds_vmlinux_btf(), *mod;
+	char path[128];
+	bool found;
+
+	if (!vml)
+		return NULL;
+	if (btf__find_by_name_kind(vml, func, BTF_KIND_FUNC) > 0)
+		return "vmlinux";
+	if (!module)
+		return NULL;
+	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", module);
+	if (access(path, R_OK))
+		return NULL;
+	mod = btf__load_module_btf(module, vml);
+	if (!mod)
+		return NULL;
+	found = btf__find_by_name_kind(mod, func, BTF_KIND_FUNC) > 0;
+	btf__free(mod);
+	return found ? module : NULL;
+}
+
 /* tracefs */
 
 const char *ds_tracefs_find(void)

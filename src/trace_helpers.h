@@ -81,5 +81,10 @@ struct ds_fentry_probe {
 bool ds_fentry_probe(const char *func, struct ds_fentry_probe *p);
 /* true when func is a FUNC in the kernel BTF (a possible fentry target) */
 bool ds_btf_has_func(const char *func);
+/*
+ * Where func is a FUNC: "vmlinux", module (its BTF in /sys/kernel/btf,
+ * i.e. loaded) or NULL.  A static function the compiler inlined has none.
+ */
+const char *ds_btf_func_where(const char *func, const char *module);
 
 #endif /* DS_TRACE_HELPERS_H */

@@ -14,7 +14,7 @@
  *         which carry duration_ns, so no enter/exit pairing is needed
  *   d_raw the same as raw_tp
  *   e_btf tp_btf sys_exit only: the lat handler exactly as shipped in
- *         bpf/lat.bpf.c (hash map keyed by op/domain, atomic adds)
+ *         bpf/lat.bpf.c without -D (per-CPU array indexed by op)
  *
  * Every program counts system-wide, like the real tools.  lat.bpf.c is
  * included, not copied, so e_btf runs the production code; its own

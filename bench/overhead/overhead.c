@@ -141,32 +141,34 @@ static void detach(struct variant *v)
 static __u64 counted(const struct variant *v)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(v->obj->obj, v->hist);
-	int fd = bpf_map__fd(m), ncpu = libbpf_num_possible_cpus(), i;
+	int fd = bpf_map__fd(m), ncpu = libbpf_num_possible_cpus(), i, s;
 	bool percpu = bpf_map__type(m) == BPF_MAP_TYPE_PERCPU_ARRAY;
+	struct lat_hist *h = calloc(ncpu > 0 ? ncpu : 1, sizeof(*h));
 	__u64 sum = 0, *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(*vals));
-	struct lat_key key, next, *prev = NULL;
-	struct lat_hist h;
-	__u32 slot;
+	__u32 key;
 
-	if (!vals)
-		return 0;
-	if (bpf_map__type(m) == BPF_MAP_TYPE_HASH) {
-		while (!bpf_map_get_next_key(fd, prev, &next)) {
-			if (!bpf_map_lookup_elem(fd, &next, &h))
-				for (i = 0; i < DS_MAX_SLOTS; i++)
-					sum += h.slots[i];
-			key = next;
-			prev = &key;
+	if (!vals || !h)
+		goto out;
+	if (bpf_map__value_size(m) == sizeof(*h)) {
+		/* lat.bpf.c: per-CPU struct lat_hist per op */
+		for (key = 0; key < bpf_map__max_entries(m); key++) {
+			if (bpf_map_lookup_elem(fd, &key, h))
+				continue;
+			for (i = 0; i < (percpu ? ncpu : 1); i++)
+				for (s = 0; s < DS_MAX_SLOTS; s++)
+					sum += h[i].slots[s];
 		}
 	} else {
-		for (slot = 0; slot < DS_MAX_SLOTS; slot++) {
-			if (bpf_map_lookup_elem(fd, &slot, vals))
+		for (key = 0; key < DS_MAX_SLOTS; key++) {
+			if (bpf_map_lookup_elem(fd, &key, vals))
 				continue;
 			for (i = 0; i < (percpu ? ncpu : 1); i++)
 				sum += vals[i];
 		}
 	}
+out:
 	free(vals);
+	free(h);
 	return sum;
 }
 
