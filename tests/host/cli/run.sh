@@ -118,6 +118,20 @@ assert big == {"low": 2**40, "high": 2**41 - 1, "count": 1}, big
 assert ops[2]["sum_ns"] == 2**50
 EOF
 
+run latjsonfn "$UNITS" lat-json-fn
+check "lat JSON with the fentry ops is valid (python3 -m json.tool)" \
+	"$PY" -m json.tool "$TMP/latjsonfn.out" /dev/null
+check "lat JSON fentry ops: names, counts, errors, no domain" \
+	py latjsonfn_values "$TMP/latjsonfn.out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ops = d["ops"]
+assert [(o["op"], o["count"], o["errors"]) for o in ops] == \
+    [("scan", 10, 0), ("get_bitmap", 10, 0), ("type1_dirty", 81, 1)], ops
+assert all("domain" not in o for o in ops), ops
+assert ops[1]["sum_ns"] == 5791008 and ops[1]["histogram"]["total"] == 10
+EOF
+
 run ratejson "$UNITS" rate-json
 check "rate JSON is valid (python3 -m json.tool)" \
 	"$PY" -m json.tool "$TMP/ratejson.out" /dev/null
@@ -180,7 +194,7 @@ om_reject_text "a counter family without _total" '# TYPE a counter\na_total 1\n'
 
 # ... and accept what dirtyscope writes, with the right values
 for dialect in openmetrics prometheus; do
-	for doc in lat-prom lat-prom-nodomain rate-prom; do
+	for doc in lat-prom lat-prom-nodomain lat-prom-fn rate-prom; do
 		rm -rf "$TMP/om"
 		mkdir -p "$TMP/om"
 		run "$doc" "$UNITS" "$doc" "$TMP/om/dirtyscope.prom" "$dialect"
@@ -198,7 +212,7 @@ for dialect in openmetrics prometheus; do
 		cp "$TMP/om/dirtyscope.prom" "$TMP/$doc.$dialect"
 	done
 done
-for doc in lat-prom lat-prom-nodomain rate-prom; do
+for doc in lat-prom lat-prom-nodomain lat-prom-fn rate-prom; do
 	check "$doc: both dialects have the same samples" \
 		sh -c "grep -v '^#' '$TMP/$doc.openmetrics' >'$TMP/a' &&
 		       grep -v '^#' '$TMP/$doc.prometheus' >'$TMP/b' && cmp -s '$TMP/a' '$TMP/b'"
@@ -255,6 +269,24 @@ assert ("dirtyscope_clear_duration_seconds_bucket", {"le": "+Inf"}, 0) in clear
 err = {l["op"]: v for n, l, v in f["dirtyscope_op_errors"]["samples"]}
 assert err == {"scan": 0, "clear": 0}, err
 EOF
+
+check "lat OpenMetrics with the fentry ops: families, zero series, errors" \
+	py latprom_fn "$HERE" "$TMP/lat-prom-fn.prom" <<'EOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+from om_check import parse
+f = parse(open(sys.argv[2]).read())
+for op in ("scan", "get_bitmap", "set_tracking", "type1_dirty"):
+    assert "dirtyscope_%s_duration_seconds" % op in f, sorted(f)
+gb = f["dirtyscope_get_bitmap_duration_seconds"]
+assert ("dirtyscope_get_bitmap_duration_seconds_count", {}, 10) in gb["samples"]
+st = f["dirtyscope_set_tracking_duration_seconds"]["samples"]
+assert ("dirtyscope_set_tracking_duration_seconds_count", {}, 0) in st, st
+err = {l["op"]: v for n, l, v in f["dirtyscope_op_errors"]["samples"]}
+assert err == {"scan": 0, "get_bitmap": 0, "set_tracking": 0, "type1_dirty": 1}, err
+EOF
+check "lat OpenMetrics HELP names the fexit target" \
+	grep -qx '# HELP dirtyscope_get_bitmap_duration_seconds Duration of iommu dirty-tracking get_bitmap operations (fentry/fexit iommufd_hwpt_get_dirty_bitmap).' "$TMP/lat-prom-fn.prom"
 
 check "rate OpenMetrics values" py rateprom_values "$HERE" "$TMP/rate-prom.prom" <<'EOF'
 import sys
@@ -664,6 +696,39 @@ check "record -d 5 -- COMMAND without the series: the same line" \
 	expect_fail reccmd "dirtyscope: tracepoint iommu:dirty_split $msg"
 check "record that cannot run does not start the command" test ! -e "$TMP/ran"
 
+# fentry ops: the load probe first; this host's verdict from status -j
+fentry=$("$DS" status -j | "$PY" -c '
+import json, sys
+x = json.load(sys.stdin)["fentry"]
+print("usable" if x["usable"] else x["errno"])')
+fnops=get_bitmap,set_tracking,clear_bitmap,type1_dirty,dma_report
+run fnlat "$DS" lat 1 1 --op get_bitmap
+run fnall "$DS" lat 1 1 -j --op $fnops --prom "$TMP/fn.prom"
+if [ "$fentry" != usable ]; then
+	check "lat --op get_bitmap, fentry refused: one line, exit 1" \
+		expect_fail fnlat "dirtyscope: fentry refused by this kernel ($fentry)"
+	check "lat -j --op (every fentry op), fentry refused: the same line" \
+		expect_fail fnall "dirtyscope: fentry refused by this kernel ($fentry)"
+else
+	# fentry works here: whatever the functions, one line at most on stderr
+	check "lat --op get_bitmap with fentry usable: at most one line" \
+		test "$(wc -l <"$TMP/fnlat.err")" -le 1
+	check "lat -j --op (every fentry op) with fentry usable: at most one line" \
+		test "$(wc -l <"$TMP/fnall.err")" -le 1
+fi
+check "lat with fentry ops that cannot run leaves no prom file" \
+	sh -c "test $(rc fnall) = 0 || test ! -e '$TMP/fn.prom'"
+run fnmixed "$DS" lat --op get_bitmap,scan
+check "lat --op get_bitmap,scan: the tracepoint is checked first" \
+	expect_fail fnmixed "dirtyscope: tracepoint iommu:dirty_scan $msg"
+dommsg="dirtyscope lat: -D and -d apply to split, merge, scan, clear only (the fentry ops have no iommu domain)"
+run fndom "$DS" lat -D --op scan,get_bitmap
+check "lat -D --op scan,get_bitmap: usage error naming the fentry ops" \
+	test "$(rc fndom)" = 64 -a "$(head -n 1 "$TMP/fndom.err")" = "$dommsg"
+run fndom2 "$DS" lat -d 3 --op type1_dirty
+check "lat -d 3 --op type1_dirty: the same usage error" \
+	test "$(rc fndom2)" = 64 -a "$(head -n 1 "$TMP/fndom2.err")" = "$dommsg"
+
 # not root: one line, non-zero
 cp "$DS" "$TMP/dirtyscope"
 chmod 755 "$TMP" "$TMP/dirtyscope"
@@ -671,6 +736,8 @@ NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 rootmsg='dirtyscope: must be run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)'
 run nrlat $NOBODY "$TMP/dirtyscope" lat
 check "lat as uid 65534: one line, exit 1" expect_fail nrlat "$rootmsg"
+run nrfn $NOBODY "$TMP/dirtyscope" lat --op get_bitmap
+check "lat --op get_bitmap as uid 65534: one line, exit 1" expect_fail nrfn "$rootmsg"
 run nrrate $NOBODY "$TMP/dirtyscope" rate 1 1
 check "rate as uid 65534: one line, exit 1" expect_fail nrrate "$rootmsg"
 run nrrec $NOBODY "$TMP/dirtyscope" record -o /tmp/nobody.jsonl -- true
@@ -710,9 +777,13 @@ check "lat 0: invalid interval rejected" \
 run badop "$DS" lat --op fold
 check "lat --op fold: rejected" \
 	sh -c "test $(rc badop) != 0 && grep -q 'invalid --op' '$TMP/badop.err'"
+check "lat --op fold: the error lists every op" \
+	test "$(head -n 1 "$TMP/badop.err")" = "dirtyscope lat: invalid --op: fold (split, merge, scan, clear, get_bitmap, set_tracking, clear_bitmap, type1_dirty, dma_report)"
 run help "$DS" lat --help
 check "lat --help lists the libbpf-tools options" \
 	sh -c "grep -q -- '-m, --milliseconds' '$TMP/help.out' && grep -q -- '--prom=FILE' '$TMP/help.out' && grep -q -- '-j, --json' '$TMP/help.out'"
+check "lat --help lists the fentry ops" \
+	sh -c "tr -s ' \n' ' ' <'$TMP/help.out' | grep -q 'get_bitmap, set_tracking, clear_bitmap, type1_dirty, dma_report (fentry/fexit)'"
 
 # --- shared attach code on a host tracepoint (sys_enter) ---------------------
 

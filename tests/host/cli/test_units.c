@@ -7,6 +7,8 @@
  *	test_units rate-json		a rate JSON document for a known stream
  *	test_units lat-prom FILE [D]	OpenMetrics of known lat histograms
  *	test_units lat-prom-nodomain FILE [D]	the same without per-domain series
+ *	test_units lat-json-fn		lat JSON with the fentry ops (no domains)
+ *	test_units lat-prom-fn FILE [D]	OpenMetrics of the same
  *	test_units rate-prom FILE [D]	OpenMetrics of known rate counters
  * D is the dialect: openmetrics (default) or prometheus (text 0.0.4).
  * The documents are checked by run.sh (python3 -m json.tool, om_check.py).
@@ -462,6 +464,26 @@ static size_t lat_sample(struct lat_entry *e)
 	return 3;
 }
 
+/* known lat entries of the default path: scan and two fentry ops */
+static size_t lat_sample_fn(struct lat_entry *e)
+{
+	memset(e, 0, 3 * sizeof(*e));
+	e[0].key = (struct lat_key){ .op = DS_OP_SCAN, .domain_id = LAT_ALL_DOMAINS };
+	e[0].hist.slots[6] = 10;	/* 64..127 us */
+	e[0].hist.sum_ns = 900000;
+	e[1].key = (struct lat_key){ .op = LAT_OP_GET_BITMAP,
+				     .domain_id = LAT_ALL_DOMAINS };
+	e[1].hist.slots[9] = 10;	/* 512..1023 us */
+	e[1].hist.sum_ns = 5791008;
+	e[2].key = (struct lat_key){ .op = LAT_OP_TYPE1_DIRTY,
+				     .domain_id = LAT_ALL_DOMAINS };
+	e[2].hist.slots[7] = 80;	/* 128..255 us */
+	e[2].hist.slots[2] = 1;		/* 4..7 us: the failed call */
+	e[2].hist.sum_ns = 16359840;
+	e[2].hist.errors = 1;
+	return 3;
+}
+
 static const struct lat_units usecs = { "usecs", 1000 };
 
 static int emit(const char *what, const char *file, const char *dialect)
@@ -475,6 +497,11 @@ static int emit(const char *what, const char *file, const char *dialect)
 	if (!strcmp(what, "lat-json")) {
 		n = lat_sample(e);
 		return ds_json_print(stdout, lat_json(e, n, &usecs, true, 1700000000.5,
+						      TWO_S, 0), true);
+	}
+	if (!strcmp(what, "lat-json-fn")) {
+		n = lat_sample_fn(e);
+		return ds_json_print(stdout, lat_json(e, n, &usecs, false, 1700000000.5,
 						      TWO_S, 0), true);
 	}
 	if (!strcmp(what, "rate-json")) {
@@ -496,6 +523,12 @@ static int emit(const char *what, const char *file, const char *dialect)
 	} else if (!strcmp(what, "lat-prom-nodomain")) {
 		n = lat_sample(e);
 		lat_om(&om, e + 2, 1, &usecs, false, 1U << DS_OP_SCAN | 1U << DS_OP_CLEAR);
+	} else if (!strcmp(what, "lat-prom-fn")) {
+		n = lat_sample_fn(e);
+		/* set_tracking wanted too (no data: a zero series) */
+		lat_om(&om, e, n, &usecs, false, 1U << DS_OP_SCAN |
+		       1U << LAT_OP_GET_BITMAP | 1U << LAT_OP_SET_TRACKING |
+		       1U << LAT_OP_TYPE1_DIRTY);
 	} else if (!strcmp(what, "rate-prom")) {
 		n = ds_rate_compute(stream, NSTREAM, TWO_S, rows, NSTREAM);
 		ds_rate_om(&om, rows, n);
@@ -512,8 +545,8 @@ int main(int argc, char **argv)
 		return emit(argv[1], argc > 2 ? argv[2] : NULL,
 			    argc > 3 ? argv[3] : NULL);
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s check GOLDEN_DIR | lat-json | rate-json | "
-			"{lat-prom|lat-prom-nodomain|rate-prom} FILE [DIALECT]\n",
+		fprintf(stderr, "usage: %s check GOLDEN_DIR | lat-json | lat-json-fn | rate-json | "
+			"{lat-prom|lat-prom-nodomain|lat-prom-fn|rate-prom} FILE [DIALECT]\n",
 			argv[0]);
 		return 2;
 	}
