@@ -75,9 +75,10 @@ static __always_inline int lat_count_op(__u32 op, __u64 duration_ns, long ret)
 	return 0;
 }
 
-static __always_inline int lat_count_domain(struct ds_dirty_event *e)
+static __always_inline int lat_count_domain(__u32 op, __u64 duration_ns,
+					    __u32 domain_id, long ret)
 {
-	struct lat_key key = { .domain_id = e->domain_id, .op = e->op };
+	struct lat_key key = { .domain_id = domain_id, .op = op };
 	struct lat_hist *h;
 
 	h = bpf_map_lookup_elem(&dom_hists, &key);
@@ -89,26 +90,43 @@ static __always_inline int lat_count_domain(struct ds_dirty_event *e)
 			return 0;
 		}
 	}
-	__sync_fetch_and_add(&h->slots[lat_slot(e->duration_ns)], 1);
-	__sync_fetch_and_add(&h->sum_ns, e->duration_ns);
-	if (e->ret)
+	__sync_fetch_and_add(&h->slots[lat_slot(duration_ns)], 1);
+	__sync_fetch_and_add(&h->sum_ns, duration_ns);
+	if (ret)
 		__sync_fetch_and_add(&h->errors, 1);
 	return 0;
 }
 
-static __always_inline int lat_handle(struct ds_dirty_event *e)
+/* one tracepoint event: only the three fields lat needs are read */
+static __always_inline int lat_handle(__u32 op, __u64 duration_ns,
+				      __u32 domain_id, long ret)
 {
-	if (filter_domain && e->domain_id != targ_domain)
+	if (filter_domain && domain_id != targ_domain)
 		return 0;
 	if (targ_per_domain)
-		return lat_count_domain(e);
-	return lat_count_op(e->op, e->duration_ns, e->ret);
+		return lat_count_domain(op, duration_ns, domain_id, ret);
+	return lat_count_op(op, duration_ns, ret);
 }
 
-DS_DIRTY_PROGS(dirty_split, DS_OP_SPLIT, lat_handle)
-DS_DIRTY_PROGS(dirty_merge, DS_OP_MERGE, lat_handle)
-DS_DIRTY_PROGS(dirty_scan, DS_OP_SCAN, lat_handle)
-DS_DIRTY_PROGS(dirty_clear, DS_OP_CLEAR, lat_handle)
+/* the tp_btf/raw_tp pair of iommu_dirty.bpf.h, without a full event */
+#define LAT_TP_PROGS(event, op)						\
+SEC("tp_btf/" #event)							\
+int BPF_PROG(event##_btf, const struct iommu_dirty_trace___ds *t)	\
+{									\
+	return lat_handle(op, t->duration_ns, t->domain_id, t->ret);	\
+}									\
+									\
+SEC("raw_tp/" #event)							\
+int BPF_PROG(event##_raw, const struct iommu_dirty_trace___ds *t)	\
+{									\
+	return lat_handle(op, BPF_CORE_READ(t, duration_ns),		\
+			  BPF_CORE_READ(t, domain_id), BPF_CORE_READ(t, ret)); \
+}
+
+LAT_TP_PROGS(dirty_split, DS_OP_SPLIT)
+LAT_TP_PROGS(dirty_merge, DS_OP_MERGE)
+LAT_TP_PROGS(dirty_scan, DS_OP_SCAN)
+LAT_TP_PROGS(dirty_clear, DS_OP_CLEAR)
 
 /* fentry/fexit ops */
 

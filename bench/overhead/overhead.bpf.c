@@ -150,15 +150,9 @@ int BPF_PROG(d_raw, struct pt_regs *regs, long ret)
 	return d_count(ret);
 }
 
-/* (e): the shipped lat handler, fed like ds_fill_btf() feeds it */
+/* (e): the shipped lat handler, fed like its tp_btf programs feed it */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(e_btf, struct pt_regs *regs, long ret)
 {
-	struct ds_dirty_event e = {};
-
-	e.ts_ns = bpf_ktime_get_ns();
-	e.duration_ns = ret;
-	e.size = ret;
-	e.op = DS_OP_SCAN;
-	return lat_handle(&e);
+	return lat_handle(DS_OP_SCAN, ret, 0, 0);
 }
