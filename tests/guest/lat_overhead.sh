@@ -2,8 +2,7 @@
 # Not a test: the guest overhead benchmark of dirtyscope lat.
 #
 #   scripts/vm.sh --qemu "$(scripts/qemu.sh)" --httu on --run lat_overhead
-#   (optional arguments through the environment of /init are not passed:
-#   edit CALLS/REPS below or run /tests/lat_overhead CALLS REPS by hand)
+#   /tests/lat_overhead [CALLS [REPS]]	(in the guest; default 2000 7)
 #
 # Times IOMMU_HWPT_GET_DIRTY_BITMAP on a small range (/tests/iommufd_bench:
 # CALLS calls, REPS repetitions, median) with nothing attached, with
