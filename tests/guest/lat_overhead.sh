@@ -54,13 +54,20 @@ tp=$(traced scan 1)
 fn=$(traced get_bitmap 2)
 both=$(traced scan,get_bitmap 3)
 none2=$(bench)
-awk -v n1="$none1" -v n2="$none2" -v tp="$tp" -v fn="$fn" -v both="$both" 'BEGIN {
+awk -v n1="$none1" -v n2="$none2" -v tp="$tp" -v fn="$fn" -v both="$both" '
+function row(name, v) {
+	if (v + 0 == 0)
+		printf "%-44s %12s %12s %8s\n", name, "n/a", "-", "-"
+	else
+		printf "%-44s %12.1f %12.1f %8.3f\n", name, v, v - base, v / base
+}
+BEGIN {
 	base = (n1 + n2) / 2
 	printf "%-44s %12s %12s %8s\n", "variant", "ns/call", "+ns/call", "ratio"
 	printf "%-44s %12.1f %12s %8s\n", "none (before)", n1, "-", "-"
 	printf "%-44s %12.1f %12s %8s\n", "none (after)", n2, "-", "-"
-	printf "%-44s %12.1f %12.1f %8.3f\n", "lat --op scan (tp_btf iommu:dirty_scan)", tp, tp - base, tp / base
-	printf "%-44s %12.1f %12.1f %8.3f\n", "lat --op get_bitmap (fentry+fexit)", fn, fn - base, fn / base
-	printf "%-44s %12.1f %12.1f %8.3f\n", "lat --op scan,get_bitmap", both, both - base, both / base
+	row("lat --op scan (tp_btf iommu:dirty_scan)", tp)
+	row("lat --op get_bitmap (fentry+fexit)", fn)
+	row("lat --op scan,get_bitmap", both)
 	printf "ratio: ns/call over the mean untraced ns/call; +ns/call: the cost of the traced event(s) of one call\n"
 }'
