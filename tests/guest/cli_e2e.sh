@@ -35,10 +35,15 @@ wait_banner() {
 }
 
 echo "KTAP version 1"
-echo "1..11"
+echo "1..12"
 
 yes=$(dirtyscope status | grep -c '^tracepoint iommu:dirty_[a-z]* *yes')
 ok $([ "$yes" = 4 ]; echo $?) "status: the four dirty_* tracepoints present ($yes)"
+
+hb=$(dirtyscope status | awk '$1 == "iommu" && ($3 == "httu" || $3 == "bbml") { print $4 }' |
+	tr '\n' ' ')
+ok $([ "$hb" = "access+dirty 2 " ]; echo $?) \
+	"status: SMMU httu and bbml from sysfs = $hb(want access+dirty 2)"
 
 rec=/tmp/rec.jsonl
 dirtyscope record -o $rec -- /tests/iommufd_split > /dev/null
