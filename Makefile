@@ -7,15 +7,17 @@
 #   tests/qemu/       QEMU patches (SMMUv3 HTTU emulation, edu fixes) + qtests
 #   bpf/ src/         BPF programs and the dirtyscope CLI
 #   tests/host/       host-side unit tests
+#   bench/            io-pgtable benchmark + fuzzer, BPF overhead benchmark
 #   scripts/          build + test-bed drivers (all caches in $DIRTYSCOPE_CACHE)
 #
 #   make demo    build everything, boot the test bed, run a DMA workload
 #   make check   all tests; the last line is "N passed, N failed"
+#   make bench   native scan/clear/split/merge benchmark (docs/perf.md)
 
 SHELL := /bin/bash
 export DIRTYSCOPE_CACHE ?= $(HOME)/.cache/dirtyscope
 
-.PHONY: all deps kernel qemu guest cli demo check clean help
+.PHONY: all deps kernel qemu guest cli demo check bench clean help
 
 all: kernel qemu guest cli
 
@@ -46,6 +48,10 @@ demo: kernel qemu guest
 
 check: deps
 	@scripts/check.sh
+
+# Native benchmark of the io-pgtable dirty operations (docs/perf.md).
+bench: kernel
+	@$(MAKE) -s -C bench/pgtable bench
 
 clean:
 	rm -rf build
