@@ -505,6 +505,7 @@ int cmd_lat(int argc, char **argv)
 	fd = bpf_map__fd(env.per_domain ? obj->maps.dom_hists : obj->maps.hists);
 	if (!env.json)
 		printf("Tracing iommu dirty-tracking operations... Hit Ctrl-C to end.\n");
+	ds_note_dirty_users();
 	fflush(stdout);
 
 	t0 = ds_mono_ns();

@@ -218,6 +218,7 @@ int cmd_rate(int argc, char **argv)
 		goto out;
 	if (!env.json)
 		printf("Tracing iommu:dirty_scan... Hit Ctrl-C to end.\n");
+	ds_note_dirty_users();
 	fflush(stdout);
 
 	t0 = ds_mono_ns();

@@ -59,6 +59,8 @@ struct st_info {
 	bool dev_iommu;
 	bool dev_vfio;
 	char vfio[256];		/* entries of /dev/vfio */
+	int nusers;		/* processes using iommufd or VFIO */
+	char users[768];
 };
 
 static struct env {
@@ -272,6 +274,7 @@ static void st_collect(struct st_info *s)
 		snprintf(s->kernel, sizeof(s->kernel), "%s %s", u.release,
 			 u.machine);
 	s->privileged = ds_have_bpf_privs();
+	s->nusers = ds_dirty_users(s->users, sizeof(s->users));
 	s->btf = ds_btf_present();
 	s->tracefs = ds_tracefs_find();
 	for (op = 0; op < DS_OP_NR; op++)
@@ -360,6 +363,11 @@ static void st_print_text(const struct st_info *s)
 		ST_LINE("vfio", "yes (/dev/vfio: %s)", s->vfio[0] ? s->vfio : "empty");
 	else
 		ST_LINE("vfio", "no (/dev/vfio missing: vfio not loaded)");
+	if (s->nusers)
+		ST_LINE("dirty-tracking users", "%d: %s", s->nusers, s->users);
+	else
+		ST_LINE("dirty-tracking users", "none (no process has /dev/iommu "
+			"or a VFIO container or device open)");
 }
 
 static struct json_object *st_bool_reason(bool yes, const char *reason)
@@ -451,6 +459,10 @@ static void st_print_json(const struct st_info *s)
 			   "/dev/vfio missing");
 	json_object_object_add(x, "entries", json_object_new_string(s->vfio));
 	json_object_object_add(o, "vfio", x);
+	x = json_object_new_object();
+	json_object_object_add(x, "count", json_object_new_int(s->nusers));
+	json_object_object_add(x, "processes", json_object_new_string(s->users));
+	json_object_object_add(o, "dirty_tracking_users", x);
 	ds_json_print(stdout, o, env.pretty);
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Environment checks and error reporting shared by the subcommands. */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,4 +357,96 @@ bool ds_fentry_probe(const char *func, struct ds_fentry_probe *p)
 	p->state = DS_FENTRY_USABLE;
 	snprintf(p->result, sizeof(p->result), "usable");
 	return true;
+}
+
+/* What the fds of one process (/proc/PID/fd) point to, as DS_USER_ bits */
+#define DS_USER_IOMMUFD		0x1
+#define DS_USER_CONTAINER	0x2
+#define DS_USER_CDEV		0x4
+
+static unsigned int ds_proc_dirty_fds(const char *pid)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	unsigned int what = 0;
+	struct dirent *d;
+	DIR *dp;
+
+	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+	dp = opendir(path);
+	if (!dp)
+		return 0;
+	while ((d = readdir(dp))) {
+		ssize_t n;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, d->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (!strcmp(target, "/dev/iommu"))
+			what |= DS_USER_IOMMUFD;
+		else if (!strcmp(target, "/dev/vfio/vfio"))
+			what |= DS_USER_CONTAINER;
+		else if (!strncmp(target, "/dev/vfio/devices/", 18))
+			what |= DS_USER_CDEV;
+	}
+	closedir(dp);
+	return what;
+}
+
+int ds_dirty_users(char *buf, size_t len)
+{
+	struct dirent *d;
+	size_t o = 0;
+	int n = 0;
+	DIR *dp;
+
+	if (buf && len)
+		buf[0] = '\0';
+	dp = opendir("/proc");
+	if (!dp)
+		return 0;
+	while ((d = readdir(dp))) {
+		char comm[64] = "?", path[300];
+		unsigned int what;
+		FILE *f;
+
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		what = ds_proc_dirty_fds(d->d_name);
+		if (!what)
+			continue;
+		n++;
+		if (!buf || o + 1 >= len)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (f) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = '\0';
+			fclose(f);
+		}
+		o += snprintf(buf + o, len - o, "%s%s %s (%s%s%s)", o ? ", " : "",
+			      d->d_name, comm,
+			      what & DS_USER_IOMMUFD ? "iommufd" : "",
+			      what & DS_USER_CONTAINER ?
+			      (what & DS_USER_IOMMUFD ? " vfio-container" :
+			       "vfio-container") : "",
+			      what & DS_USER_CDEV ?
+			      (what & (DS_USER_IOMMUFD | DS_USER_CONTAINER) ?
+			       " vfio-cdev" : "vfio-cdev") : "");
+		if (o >= len)
+			o = len - 1;
+	}
+	closedir(dp);
+	return n;
+}
+
+void ds_note_dirty_users(void)
+{
+	if (!ds_dirty_users(NULL, 0))
+		ds_err("no dirty-tracking user present (no process has /dev/iommu "
+		       "or a VFIO container or device open); waiting for one");
 }

@@ -81,6 +81,17 @@ struct ds_fentry_probe {
 bool ds_fentry_probe(const char *func, struct ds_fentry_probe *p);
 /* true when func is a FUNC in the kernel BTF (a possible fentry target) */
 bool ds_btf_has_func(const char *func);
+
+/*
+ * Processes that hold an iommufd (/dev/iommu), a VFIO type1 container
+ * (/dev/vfio/vfio) or a VFIO device cdev open: the possible users of IOMMU
+ * dirty tracking. Writes "PID COMM (what), ..." into @buf (may be NULL) and
+ * returns how many processes were found.
+ */
+int ds_dirty_users(char *buf, size_t len);
+
+/* One stderr line when ds_dirty_users() finds nobody; monitors go on. */
+void ds_note_dirty_users(void);
 /*
  * Where func is a FUNC: "vmlinux", module (its BTF in /sys/kernel/btf,
  * i.e. loaded) or NULL.  A static function the compiler inlined has none.

@@ -35,7 +35,7 @@ wait_banner() {
 }
 
 echo "KTAP version 1"
-echo "1..12"
+echo "1..14"
 
 yes=$(dirtyscope status | grep -c '^tracepoint iommu:dirty_[a-z]* *yes')
 ok $([ "$yes" = 4 ]; echo $?) "status: the four dirty_* tracepoints present ($yes)"
@@ -44,6 +44,13 @@ hb=$(dirtyscope status | awk '$1 == "iommu" && ($3 == "httu" || $3 == "bbml") { 
 	tr '\n' ' ')
 ok $([ "$hb" = "access+dirty 2 " ]; echo $?) \
 	"status: SMMU httu and bbml from sysfs = $hb(want access+dirty 2)"
+
+sleep 30 3</dev/iommu &
+holder=$!
+users=$(dirtyscope status | grep '^dirty-tracking users')
+kill $holder
+echo "$users" | grep -q "users *1: $holder sleep (iommufd)$"
+ok $? "status lists a process holding /dev/iommu: $users"
 
 rec=/tmp/rec.jsonl
 dirtyscope record -o $rec -- /tests/iommufd_split > /dev/null
@@ -73,6 +80,9 @@ dirtyscope rate 600 > /tmp/rate.txt 2>&1 &
 rate=$!
 wait_banner /tmp/lat.txt && wait_banner /tmp/rate.txt
 ok $? "lat and rate attached"
+grep -q '^dirtyscope: no dirty-tracking user present' /tmp/lat.txt &&
+	grep -q '^dirtyscope: no dirty-tracking user present' /tmp/rate.txt
+ok $? "lat and rate say no dirty-tracking user is present yet"
 /tests/iommufd_split > /dev/null
 kill -INT $lat $rate
 wait $lat

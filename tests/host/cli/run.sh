@@ -656,7 +656,11 @@ assert len(d["fentry"]["targets"]) >= 5
 assert isinstance(d["iommus"], list)
 assert isinstance(d["iommufd"]["present"], bool)
 assert isinstance(d["vfio"]["present"], bool)
+u = d["dirty_tracking_users"]
+assert u["count"] == 0 and u["processes"] == "", u
 EOF
+check "status: no dirty-tracking user on this host, with the reason" \
+	grep -q '^dirty-tracking users  *none (no process has /dev/iommu or a VFIO container or device open)$' "$TMP/status.out"
 check "status: the fentry load probe is refused (EPERM) on this host" \
 	grep -q '^fentry  .*refused (EPERM) at load' "$TMP/status.out"
 check "status -j: fentry errno EPERM" py fentry_errno "$TMP/statusj.out" <<'EOF'
