@@ -19,19 +19,16 @@
 #include "json.h"
 #include "lat_out.h"
 #include "openmetrics.h"
+#include "opts.h"
 #include "trace_helpers.h"
 #include "lat.skel.h"
 
 enum {
-	OPT_PROM = 0x100,
-	OPT_PROM_FORMAT,
-	OPT_OP,
-	OPT_ATTACH,
+	OPT_OP = 0x100,
 };
 
 static struct env {
-	long interval;
-	long count;
+	struct ds_opts o;
 	bool ms;
 	bool json;
 	bool timestamp;
@@ -40,14 +37,9 @@ static struct env {
 	__u32 domain;
 	unsigned int op_mask;
 	bool fn_use[16];		/* lat_fn_targets[i] attached */
-	const char *prom;
-	enum ds_om_dialect prom_format;
-	enum ds_tp_mode mode;
-	bool verbose;
-	int nargs;
 } env = {
-	.interval = 99999999,
-	.count = 99999999,
+	.o.interval = 99999999,
+	.o.count = 99999999,
 };
 
 static const struct argp_option opts[] = {
@@ -60,13 +52,6 @@ static const struct argp_option opts[] = {
 	  "dma_report (fentry/fexit)", 0 },
 	{ "per-domain", 'D', NULL, 0, "one histogram per iommu domain", 0 },
 	{ "domain", 'd', "ID", 0, "only this iommu domain id", 0 },
-	{ "prom", OPT_PROM, "FILE", 0,
-	  "also write OpenMetrics text to FILE each interval (textfile collector)", 0 },
-	{ "prom-format", OPT_PROM_FORMAT, "FORMAT", 0,
-	  "openmetrics (default) or prometheus (text 0.0.4, what node_exporter parses)", 0 },
-	{ "attach", OPT_ATTACH, "MODE", 0,
-	  "auto (default), tp_btf or raw_tp", 0 },
-	{ "verbose", 'v', NULL, 0, "verbose debug output (libbpf)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
 	{},
 };
@@ -119,7 +104,6 @@ static int parse_ops(const char *arg, unsigned int *mask)
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	long v;
-	int m;
 
 	switch (key) {
 	case 'm':
@@ -148,26 +132,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				   "get_bitmap, set_tracking, clear_bitmap, type1_dirty, "
 				   "dma_report)", arg);
 		break;
-	case OPT_PROM:
-		env.prom = arg;
-		break;
-	case OPT_PROM_FORMAT:
-		m = ds_om_dialect_parse(arg);
-		if (m < 0)
-			argp_error(state, "invalid --prom-format: %s (openmetrics, prometheus)",
-				   arg);
-		env.prom_format = m;
-		break;
-	case OPT_ATTACH:
-		m = ds_tp_mode_parse(arg);
-		if (m < 0)
-			argp_error(state, "invalid --attach: %s (auto, tp_btf, raw_tp)",
-				   arg);
-		env.mode = m;
-		break;
-	case 'v':
-		env.verbose = true;
-		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
@@ -177,18 +141,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-D and -d apply to split, merge, scan, "
 				   "clear only (the fentry ops have no iommu domain)");
 		break;
-	case ARGP_KEY_ARG:
-		v = ds_parse_positive(arg);
-		if (v < 0)
-			argp_error(state, "invalid %s: %s",
-				   env.nargs ? "count" : "interval", arg);
-		if (env.nargs == 0)
-			env.interval = v;
-		else if (env.nargs == 1)
-			env.count = v;
-		else
-			argp_usage(state);
-		env.nargs++;
+	case ARGP_KEY_INIT:
+		ds_opts_init(state, &env.o);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -217,7 +171,7 @@ static int lat_fn_select(struct lat_bpf *obj)
 			if (err)
 				return err;
 		}
-		if (env.fn_use[i] && env.verbose)
+		if (env.fn_use[i] && env.o.verbose)
 			fprintf(stderr, "%s: %s: fentry/fexit %s%s\n", ds_prog,
 				lat_op_name(lat_fn_targets[i].op),
 				lat_fn_targets[i].func,
@@ -284,7 +238,7 @@ static struct lat_bpf *lat_open_load(void)
 	struct lat_bpf *obj;
 	int err;
 
-	if (ds_loader_init(&ld, env.mode))
+	if (ds_loader_init(&ld, env.o.mode))
 		return NULL;
 	for (;;) {
 		obj = lat_bpf__open_opts(&ld.opts);
@@ -330,7 +284,7 @@ static struct lat_bpf *lat_open_load(void)
 			break;
 		}
 	}
-	if (obj && env.verbose)
+	if (obj && env.o.verbose)
 		fprintf(stderr, "%s: lat programs loaded as %s\n", ds_prog,
 			ds_tp_mode_name(ld.mode));
 	ds_loader_free(&ld);
@@ -394,21 +348,28 @@ static int lat_write_prom(const struct lat_entry *cum, size_t n,
 	struct ds_om om;
 	int err;
 
-	err = ds_om_begin(&om, env.prom, env.prom_format);
+	err = ds_om_begin(&om, env.o.prom, env.o.prom_format);
 	if (!err) {
 		lat_om(&om, cum, n, u, env.per_domain, env.op_mask);
 		err = ds_om_commit(&om);
 	}
 	if (err)
-		ds_err("cannot write %s: %s", env.prom, strerror(-err));
+		ds_err("cannot write %s: %s", env.o.prom, strerror(-err));
 	return err;
 }
 
 int cmd_lat(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &ds_interval_argp, 0, NULL, 0 },
+		{ &ds_prom_argp, 0, NULL, 0 },
+		{ &ds_attach_argp, 0, NULL, 0 },
+		{},
+	};
 	static const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
+		.children = children,
 		.args_doc = "[interval] [count]",
 		.doc = "Summarize iommu dirty-tracking operation latency as histograms.\v"
 		       "EXAMPLES:\n"
@@ -438,7 +399,7 @@ int cmd_lat(int argc, char **argv)
 		env.op_mask = (1U << DS_OP_NR) - 1;
 	/* --op names both kinds; -D/-d checked at ARGP_KEY_END */
 
-	ds_libbpf_setup(env.verbose);
+	ds_libbpf_setup(env.o.verbose);
 	if (!ds_require_privs() || !ds_require_btf())
 		return 1;
 	for (op = 0; op < DS_OP_NR; op++)
@@ -486,7 +447,7 @@ int cmd_lat(int argc, char **argv)
 	obj = lat_open_load();
 	if (!obj)
 		goto out;
-	ds_libbpf_setup(env.verbose);
+	ds_libbpf_setup(env.o.verbose);
 	err = lat_bpf__attach(obj);
 	if (err) {
 		const char *w = ds_libbpf_last_warning();
@@ -499,7 +460,7 @@ int cmd_lat(int argc, char **argv)
 		ds_err("cannot set up signal handlers: %s", strerror(errno));
 		goto out;
 	}
-	if (env.prom && lat_write_prom(cum, 0, &u))
+	if (env.o.prom && lat_write_prom(cum, 0, &u))
 		goto out;
 
 	fd = bpf_map__fd(env.per_domain ? obj->maps.dom_hists : obj->maps.hists);
@@ -510,11 +471,11 @@ int cmd_lat(int argc, char **argv)
 
 	t0 = ds_mono_ns();
 	next = t0;
-	for (i = 0; i < env.count; i++) {
+	for (i = 0; i < env.o.count; i++) {
 		__u64 now;
 		size_t n;
 
-		next += env.interval * 1000000000ULL;
+		next += env.o.interval * 1000000000ULL;
 		ds_sleep_until(next);
 		now = ds_mono_ns();
 
@@ -540,7 +501,7 @@ int cmd_lat(int argc, char **argv)
 			lat_print(stdout, cur, n, &u, env.per_domain);
 			fflush(stdout);
 		}
-		if (env.prom)
+		if (env.o.prom)
 			lat_write_prom(cum, ncum, &u);
 
 		memcpy(prev, cum, ncum * sizeof(*cum));

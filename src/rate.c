@@ -14,6 +14,7 @@
 #include "dirtyscope.h"
 #include "json.h"
 #include "openmetrics.h"
+#include "opts.h"
 #include "rate_math.h"
 #include "stream.h"
 #include "trace_helpers.h"
@@ -21,39 +22,21 @@
 #define RATE_MAX_EVENTS		(1U << 20)	/* per interval */
 #define RATE_MAX_DOMAINS	4096
 
-enum {
-	OPT_PROM = 0x100,
-	OPT_PROM_FORMAT,
-	OPT_ATTACH,
-};
-
 static struct env {
-	long interval;
-	long count;
+	struct ds_opts o;
 	bool json;
 	bool timestamp;
 	bool filter_domain;
 	__u32 domain;
-	const char *prom;
-	enum ds_om_dialect prom_format;
-	enum ds_tp_mode mode;
-	bool verbose;
-	int nargs;
 } env = {
-	.interval = 1,
-	.count = 99999999,
+	.o.interval = 1,
+	.o.count = 99999999,
 };
 
 static const struct argp_option opts[] = {
 	{ "json", 'j', NULL, 0, "JSON output, one object per interval", 0 },
 	{ "timestamp", 'T', NULL, 0, "print a timestamp per interval", 0 },
 	{ "domain", 'd', "ID", 0, "only this iommu domain id", 0 },
-	{ "prom", OPT_PROM, "FILE", 0,
-	  "also write OpenMetrics counters to FILE each interval", 0 },
-	{ "prom-format", OPT_PROM_FORMAT, "FORMAT", 0,
-	  "openmetrics (default) or prometheus (text 0.0.4, what node_exporter parses)", 0 },
-	{ "attach", OPT_ATTACH, "MODE", 0, "auto (default), tp_btf or raw_tp", 0 },
-	{ "verbose", 'v', NULL, 0, "verbose debug output (libbpf)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
 	{},
 };
@@ -61,7 +44,6 @@ static const struct argp_option opts[] = {
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	long v;
-	int m;
 
 	switch (key) {
 	case 'j':
@@ -78,41 +60,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.filter_domain = true;
 		env.domain = v;
 		break;
-	case OPT_PROM:
-		env.prom = arg;
-		break;
-	case OPT_PROM_FORMAT:
-		m = ds_om_dialect_parse(arg);
-		if (m < 0)
-			argp_error(state, "invalid --prom-format: %s (openmetrics, prometheus)",
-				   arg);
-		env.prom_format = m;
-		break;
-	case OPT_ATTACH:
-		m = ds_tp_mode_parse(arg);
-		if (m < 0)
-			argp_error(state, "invalid --attach: %s (auto, tp_btf, raw_tp)",
-				   arg);
-		env.mode = m;
-		break;
-	case 'v':
-		env.verbose = true;
-		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
-	case ARGP_KEY_ARG:
-		v = ds_parse_positive(arg);
-		if (v < 0)
-			argp_error(state, "invalid %s: %s",
-				   env.nargs ? "count" : "interval", arg);
-		if (env.nargs == 0)
-			env.interval = v;
-		else if (env.nargs == 1)
-			env.count = v;
-		else
-			argp_usage(state);
-		env.nargs++;
+	case ARGP_KEY_INIT:
+		ds_opts_init(state, &env.o);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -150,21 +102,28 @@ static int rate_write_prom(const struct ds_rate_row *cum, size_t n)
 	struct ds_om om;
 	int err;
 
-	err = ds_om_begin(&om, env.prom, env.prom_format);
+	err = ds_om_begin(&om, env.o.prom, env.o.prom_format);
 	if (!err) {
 		ds_rate_om(&om, cum, n);
 		err = ds_om_commit(&om);
 	}
 	if (err)
-		ds_err("cannot write %s: %s", env.prom, strerror(-err));
+		ds_err("cannot write %s: %s", env.o.prom, strerror(-err));
 	return err;
 }
 
 int cmd_rate(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &ds_interval_argp, 0, NULL, 0 },
+		{ &ds_prom_argp, 0, NULL, 0 },
+		{ &ds_attach_argp, 0, NULL, 0 },
+		{},
+	};
 	static const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
+		.children = children,
 		.args_doc = "[interval] [count]",
 		.doc = "Per-domain dirty page rate and dirty bitmap scan throughput.\v"
 		       "Columns, per interval: successful scans, failed scans, dirty\n"
@@ -189,7 +148,7 @@ int cmd_rate(int argc, char **argv)
 	if (err)
 		return 2;
 
-	ds_libbpf_setup(env.verbose);
+	ds_libbpf_setup(env.o.verbose);
 	if (!ds_require_privs() || !ds_require_btf() ||
 	    !ds_require_tp(DS_TP_SYSTEM, ds_op_event(DS_OP_SCAN)))
 		return 1;
@@ -204,8 +163,8 @@ int cmd_rate(int argc, char **argv)
 		.op_mask = 1U << DS_OP_SCAN,
 		.filter_domain = env.filter_domain,
 		.domain = env.domain,
-		.mode = env.mode,
-		.verbose = env.verbose,
+		.mode = env.o.mode,
+		.verbose = env.o.verbose,
 	};
 	stream = ds_stream_open(&so, rate_on_event, &buf);
 	if (!stream)
@@ -214,7 +173,7 @@ int cmd_rate(int argc, char **argv)
 		ds_err("cannot set up signal handlers: %s", strerror(errno));
 		goto out;
 	}
-	if (env.prom && rate_write_prom(cum, 0))
+	if (env.o.prom && rate_write_prom(cum, 0))
 		goto out;
 	if (!env.json)
 		printf("Tracing iommu:dirty_scan... Hit Ctrl-C to end.\n");
@@ -223,11 +182,11 @@ int cmd_rate(int argc, char **argv)
 
 	t0 = ds_mono_ns();
 	next = t0;
-	for (i = 0; i < env.count; i++) {
+	for (i = 0; i < env.o.count; i++) {
 		__u64 now;
 		int n;
 
-		next += env.interval * 1000000000ULL;
+		next += env.o.interval * 1000000000ULL;
 		while (!ds_exiting && (now = ds_mono_ns()) < next) {
 			__u64 ms = (next - now) / 1000000 + 1;
 
@@ -271,7 +230,7 @@ int cmd_rate(int argc, char **argv)
 			ds_rate_print(stdout, rows, n);
 			fflush(stdout);
 		}
-		if (env.prom)
+		if (env.o.prom)
 			rate_write_prom(cum, ncum);
 		buf.n = 0;
 		t0 = now;

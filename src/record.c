@@ -17,21 +17,17 @@
 #include "attach.h"
 #include "dirty_ops.h"
 #include "dirtyscope.h"
+#include "opts.h"
 #include "recfile.h"
 #include "stream.h"
 #include "trace_helpers.h"
 
 #define REC_POLL_MS	250	/* longest wait between exit-condition checks */
 
-enum {
-	OPT_ATTACH = 0x100,
-};
-
 static struct env {
 	const char *output;
 	long duration;		/* seconds, 0 for none */
-	enum ds_tp_mode mode;
-	bool verbose;
+	struct ds_opts o;	/* --attach, -v */
 	char **command;
 	int ncommand;
 } env;
@@ -39,8 +35,6 @@ static struct env {
 static const struct argp_option opts[] = {
 	{ "output", 'o', "FILE", 0, "write the recording to FILE (- for stdout)", 0 },
 	{ "duration", 'd', "SECONDS", 0, "stop after SECONDS", 0 },
-	{ "attach", OPT_ATTACH, "MODE", 0, "auto (default), tp_btf or raw_tp", 0 },
-	{ "verbose", 'v', NULL, 0, "verbose debug output (libbpf)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
 	{},
 };
@@ -48,7 +42,6 @@ static const struct argp_option opts[] = {
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	long v;
-	int m;
 
 	switch (key) {
 	case 'o':
@@ -60,18 +53,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid duration: %s", arg);
 		env.duration = v;
 		break;
-	case OPT_ATTACH:
-		m = ds_tp_mode_parse(arg);
-		if (m < 0)
-			argp_error(state, "invalid --attach: %s (auto, tp_btf, raw_tp)",
-				   arg);
-		env.mode = m;
-		break;
-	case 'v':
-		env.verbose = true;
-		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_INIT:
+		ds_opts_init(state, &env.o);
 		break;
 	case ARGP_KEY_ARG:
 		/* the command: this argument and everything after it */
@@ -170,9 +156,14 @@ static void rec_stop_child(pid_t pid)
 
 int cmd_record(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &ds_attach_argp, 0, NULL, 0 },
+		{},
+	};
 	static const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
+		.children = children,
 		.args_doc = "[--] [COMMAND [ARG...]]",
 		.doc = "Record every iommu dirty-tracking event to a file.\v"
 		       "One JSON object per line: a header (format version, kernel, host,\n"
@@ -200,7 +191,7 @@ int cmd_record(int argc, char **argv)
 	if (err)
 		return 2;
 
-	ds_libbpf_setup(env.verbose);
+	ds_libbpf_setup(env.o.verbose);
 	if (!ds_require_privs() || !ds_require_btf())
 		return 1;
 	for (op = 0; op < DS_OP_NR; op++)
@@ -212,8 +203,8 @@ int cmd_record(int argc, char **argv)
 	so = (struct ds_stream_opts){
 		.what = "record",
 		.op_mask = (1U << DS_OP_NR) - 1,
-		.mode = env.mode,
-		.verbose = env.verbose,
+		.mode = env.o.mode,
+		.verbose = env.o.verbose,
 	};
 	stream = ds_stream_open(&so, rec_on_event, &out);
 	if (!stream)

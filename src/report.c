@@ -15,6 +15,7 @@
 #include "dirty_ops.h"
 #include "dirtyscope.h"
 #include "heatmap.h"
+#include "opts.h"
 #include "json.h"
 #include "lat_out.h"
 #include "openmetrics.h"
@@ -27,8 +28,6 @@
 enum {
 	OPT_SVG = 0x100,
 	OPT_HIST_SVG,
-	OPT_PROM,
-	OPT_PROM_FORMAT,
 	OPT_BUCKET_MS,
 	OPT_RANGE_MIB,
 };
@@ -40,8 +39,7 @@ static struct env {
 	bool per_domain;
 	const char *svg;
 	const char *hist_svg;
-	const char *prom;
-	enum ds_om_dialect prom_format;
+	struct ds_opts o;	/* --prom, --prom-format */
 	long bucket_ms;		/* 0: automatic */
 	long range_mib;		/* 0: automatic */
 } env;
@@ -53,9 +51,6 @@ static const struct argp_option opts[] = {
 	{ "svg", OPT_SVG, "FILE", 0, "draw the dirty heat map (time x IOVA) to FILE", 0 },
 	{ "hist-svg", OPT_HIST_SVG, "FILE", 0,
 	  "draw the latency histograms as bar charts to FILE", 0 },
-	{ "prom", OPT_PROM, "FILE", 0, "also write OpenMetrics text to FILE", 0 },
-	{ "prom-format", OPT_PROM_FORMAT, "FORMAT", 0,
-	  "openmetrics (default) or prometheus (text 0.0.4, what node_exporter parses)", 0 },
 	{ "bucket-ms", OPT_BUCKET_MS, "N", 0,
 	  "heat map time bucket in ms (default: at most 60 buckets)", 0 },
 	{ "range-mib", OPT_RANGE_MIB, "N", 0,
@@ -66,8 +61,6 @@ static const struct argp_option opts[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	int m;
-
 	switch (key) {
 	case 'j':
 		env.json = true;
@@ -84,16 +77,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_HIST_SVG:
 		env.hist_svg = arg;
 		break;
-	case OPT_PROM:
-		env.prom = arg;
-		break;
-	case OPT_PROM_FORMAT:
-		m = ds_om_dialect_parse(arg);
-		if (m < 0)
-			argp_error(state, "invalid --prom-format: %s (openmetrics, prometheus)",
-				   arg);
-		env.prom_format = m;
-		break;
 	case OPT_BUCKET_MS:
 		env.bucket_ms = ds_parse_positive(arg);
 		if (env.bucket_ms < 0)
@@ -106,6 +89,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_INIT:
+		ds_opts_init(state, &env.o);
 		break;
 	case ARGP_KEY_ARG:
 		if (env.file)
@@ -243,7 +229,7 @@ static int report_prom(const struct report *r)
 	struct ds_om om;
 	int err;
 
-	err = ds_om_begin(&om, env.prom, env.prom_format);
+	err = ds_om_begin(&om, env.o.prom, env.o.prom_format);
 	if (!err) {
 		lat_om(&om, r->lat, r->nlat, &r->u, env.per_domain,
 		       (1U << DS_OP_NR) - 1);
@@ -251,7 +237,7 @@ static int report_prom(const struct report *r)
 		err = ds_om_commit(&om);
 	}
 	if (err)
-		ds_err("cannot write %s: %s", env.prom, strerror(-err));
+		ds_err("cannot write %s: %s", env.o.prom, strerror(-err));
 	return err;
 }
 
@@ -334,9 +320,14 @@ static int report_heatmap(const struct report *r, const char *subtitle)
 
 int cmd_report(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &ds_prom_argp, 0, NULL, 0 },
+		{},
+	};
 	static const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
+		.children = children,
 		.args_doc = "FILE",
 		.doc = "Summarize a recording of 'dirtyscope record'.\v"
 		       "Prints the latency histograms per operation (like 'dirtyscope lat')\n"
@@ -370,7 +361,7 @@ int cmd_report(int argc, char **argv)
 		if (report_write(env.hist_svg, report_draw_hist, &d))
 			goto out;
 	}
-	if (env.prom && report_prom(&r))
+	if (env.o.prom && report_prom(&r))
 		goto out;
 	if (env.json)
 		report_json(&r);

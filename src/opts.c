@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The option groups of opts.h. */
+#include <argp.h>
+
+#include "dirtyscope.h"
+#include "opts.h"
+
+enum {
+	OPT_PROM = 0x200,
+	OPT_PROM_FORMAT,
+	OPT_ATTACH,
+};
+
+void ds_opts_init(struct argp_state *state, struct ds_opts *opts)
+{
+	const struct argp_child *c = state->root_argp->children;
+	int i;
+
+	for (i = 0; c && c[i].argp; i++)
+		state->child_inputs[i] = opts;
+}
+
+static error_t parse_interval(int key, char *arg, struct argp_state *state)
+{
+	struct ds_opts *o = state->input;
+	long v;
+
+	if (key != ARGP_KEY_ARG)
+		return ARGP_ERR_UNKNOWN;
+	v = ds_parse_positive(arg);
+	if (v < 0)
+		argp_error(state, "invalid %s: %s", o->nargs ? "count" : "interval",
+			   arg);
+	if (o->nargs == 0)
+		o->interval = v;
+	else if (o->nargs == 1)
+		o->count = v;
+	else
+		argp_usage(state);
+	o->nargs++;
+	return 0;
+}
+
+const struct argp ds_interval_argp = {
+	.parser = parse_interval,
+};
+
+static const struct argp_option prom_opts[] = {
+	{ "prom", OPT_PROM, "FILE", 0,
+	  "also write OpenMetrics text to FILE (each interval; textfile collector)", 0 },
+	{ "prom-format", OPT_PROM_FORMAT, "FORMAT", 0,
+	  "openmetrics (default) or prometheus (text 0.0.4, what node_exporter parses)", 0 },
+	{},
+};
+
+static error_t parse_prom(int key, char *arg, struct argp_state *state)
+{
+	struct ds_opts *o = state->input;
+	int m;
+
+	switch (key) {
+	case OPT_PROM:
+		o->prom = arg;
+		return 0;
+	case OPT_PROM_FORMAT:
+		m = ds_om_dialect_parse(arg);
+		if (m < 0)
+			argp_error(state, "invalid --prom-format: %s (openmetrics, prometheus)",
+				   arg);
+		o->prom_format = m;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+const struct argp ds_prom_argp = {
+	.options = prom_opts,
+	.parser = parse_prom,
+};
+
+static const struct argp_option attach_opts[] = {
+	{ "attach", OPT_ATTACH, "MODE", 0, "auto (default), tp_btf or raw_tp", 0 },
+	{ "verbose", 'v', NULL, 0, "verbose debug output (libbpf)", 0 },
+	{},
+};
+
+static error_t parse_attach(int key, char *arg, struct argp_state *state)
+{
+	struct ds_opts *o = state->input;
+	int m;
+
+	switch (key) {
+	case OPT_ATTACH:
+		m = ds_tp_mode_parse(arg);
+		if (m < 0)
+			argp_error(state, "invalid --attach: %s (auto, tp_btf, raw_tp)",
+				   arg);
+		o->mode = m;
+		return 0;
+	case 'v':
+		o->verbose = true;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+const struct argp ds_attach_argp = {
+	.options = attach_opts,
+	.parser = parse_attach,
+};
