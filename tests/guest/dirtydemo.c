@@ -35,7 +35,7 @@ static size_t write_random(size_t writes, uint64_t *written)
 
 		if (edu_dma_to_ram(&d, IOVA + page * EDU_PAGE_SIZE, dma_len))
 			return (size_t)-1;
-		written[page / 64] |= 1ULL << (page % 64);
+		edu_bitmap_set(written, page);
 	}
 	return edu_bitmap_count(written, npages);
 }

@@ -131,7 +131,7 @@ static void expect(struct ctx *c, size_t first, size_t n,
 		hi = lo + c->granule;
 		for (i = lo; i < hi; i++) {
 			if (i >= first && i < first + n)
-				c->want[(i - first) / 64] |= 1ULL << ((i - first) % 64);
+				edu_bitmap_set(c->want, i - first);
 		}
 	}
 }

@@ -48,11 +48,6 @@ struct op_stats {
 	unsigned int rounds, overlapped, lost, corrupt, failed;
 };
 
-static bool has_page(const uint64_t *bm, size_t page)
-{
-	return bm[page / 64] & (1ULL << (page % 64));
-}
-
 static void dma_start(size_t page)
 {
 	edu_write32(&d, EDU_REG_DMA_SRC, EDU_DMA_BUF);
@@ -91,7 +86,7 @@ static int run_op(enum op op, size_t page, uint64_t *seen)
 			return -ENOMEM;
 		for (i = 0; i < NPAGES; i++)
 			if (i != page)
-				others[i / 64] |= 1ULL << (i % 64);
+				edu_bitmap_set(others, i);
 		ret = edu_iommufd_clear_dirty(&d, hwpt, IOVA, LEN,
 					      EDU_PAGE_SIZE, others);
 		free(others);
@@ -141,13 +136,13 @@ static void round_once(enum op op, struct op_stats *st, uint64_t *seen,
 	}
 	switch (op) {
 	case OP_SCAN_CLEAR:
-		if (!has_page(seen, page) && !has_page(after, page))
+		if (!edu_bitmap_test(seen, page) && !edu_bitmap_test(after, page))
 			st->lost++;
 		break;
 	case OP_SPLIT:
 		break;
 	default:
-		if (!has_page(after, page))
+		if (!edu_bitmap_test(after, page))
 			st->lost++;
 		break;
 	}

@@ -54,14 +54,11 @@ static bool dirty_is(const size_t *pages, size_t n, uint32_t flags,
 
 static int clear_pages(const size_t *pages, size_t n)
 {
-	uint64_t *clr = edu_bitmap_alloc(NPAGES);
-	size_t i;
+	uint64_t *clr = edu_bitmap_from_list(NPAGES, pages, n);
 	int ret;
 
 	if (!clr)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		clr[pages[i] / 64] |= 1ULL << (pages[i] % 64);
 	ret = edu_iommufd_clear_dirty(&d, hwpt, IOVA, LEN, EDU_PAGE_SIZE, clr);
 	free(clr);
 	return ret;

@@ -14,7 +14,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,25 +174,9 @@ static void test_tracking(struct ctx *c)
 int main(int argc, char **argv)
 {
 	struct ctx c = { .dma_size = edu_default_dma_size() };
-	int opt;
 
-	static const struct option opts[] = {
-		{ "dma-size", required_argument, NULL, 's' },
-		{ }
-	};
-
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt != 's') {
-			fprintf(stderr, "usage: %s [--dma-size 1..4096]\n",
-				argv[0]);
-			return TAP_EXIT_FAIL;
-		}
-		c.dma_size = strtoul(optarg, NULL, 0);
-	}
-	if (c.dma_size < 1 || c.dma_size > EDU_DMA_BUF_SIZE) {
-		fprintf(stderr, "--dma-size must be 1..4096\n");
+	if (edu_parse_dma_size(argc, argv, &c.dma_size))
 		return TAP_EXIT_FAIL;
-	}
 
 	edu_init(&c.d);
 	tap_plan(PLAN);

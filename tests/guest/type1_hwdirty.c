@@ -56,14 +56,11 @@ static bool peek_is(const size_t *pages, size_t n, const char *what)
 
 static int clear_pages(const size_t *pages, size_t n)
 {
-	uint64_t *clr = edu_bitmap_alloc(NPAGES);
-	size_t i;
+	uint64_t *clr = edu_bitmap_from_list(NPAGES, pages, n);
 	int ret;
 
 	if (!clr)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		clr[pages[i] / 64] |= 1ULL << (pages[i] % 64);
 	ret = edu_type1_dirty_op(&d, VFIO_IOMMU_DIRTY_PAGES_FLAG_CLEAR_BITMAP,
 				 IOVA, LEN, clr);
 	free(clr);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -1052,9 +1053,47 @@ uint64_t *edu_bitmap_alloc(size_t npages)
 	return bm;
 }
 
-static bool edu_bit(const uint64_t *bm, size_t i)
+bool edu_bitmap_test(const uint64_t *bm, size_t i)
 {
 	return bm[i / 64] >> (i % 64) & 1;
+}
+
+void edu_bitmap_set(uint64_t *bm, size_t i)
+{
+	bm[i / 64] |= 1ULL << (i % 64);
+}
+
+uint64_t *edu_bitmap_from_list(size_t npages, const size_t *list, size_t n)
+{
+	uint64_t *bm = edu_bitmap_alloc(npages);
+	size_t i;
+
+	for (i = 0; bm && i < n; i++)
+		edu_bitmap_set(bm, list[i]);
+	return bm;
+}
+
+int edu_parse_dma_size(int argc, char **argv, size_t *size)
+{
+	static const struct option opts[] = {
+		{ "dma-size", required_argument, NULL, 's' },
+		{ }
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != 's') {
+			fprintf(stderr, "usage: %s [--dma-size 1..4096]\n",
+				argv[0]);
+			return -EINVAL;
+		}
+		*size = strtoul(optarg, NULL, 0);
+	}
+	if (*size < 1 || *size > EDU_DMA_BUF_SIZE) {
+		fprintf(stderr, "--dma-size must be 1..4096\n");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 size_t edu_bitmap_count(const uint64_t *bm, size_t npages)
@@ -1062,7 +1101,7 @@ size_t edu_bitmap_count(const uint64_t *bm, size_t npages)
 	size_t i, n = 0;
 
 	for (i = 0; i < npages; i++)
-		n += edu_bit(bm, i);
+		n += edu_bitmap_test(bm, i);
 	return n;
 }
 
@@ -1073,7 +1112,7 @@ size_t edu_bitmap_to_list(const uint64_t *bm, size_t npages, size_t *list,
 	size_t i, n = 0;
 
 	for (i = 0; i < npages; i++) {
-		if (!edu_bit(bm, i))
+		if (!edu_bitmap_test(bm, i))
 			continue;
 		if (n < max)
 			list[n] = i;
@@ -1091,7 +1130,7 @@ bool edu_bitmap_equals_list(const uint64_t *bm, size_t npages,
 	for (i = 0; i < npages; i++) {
 		bool want = j < n && list[j] == i;
 
-		if (edu_bit(bm, i) != want)
+		if (edu_bitmap_test(bm, i) != want)
 			return false;
 		if (want)
 			j++;

@@ -159,6 +159,10 @@ int edu_type1_migration_cap_flags(struct edu_dev *d, uint32_t *flags,
 size_t edu_bitmap_words(size_t npages);
 uint64_t *edu_bitmap_alloc(size_t npages);
 size_t edu_bitmap_count(const uint64_t *bm, size_t npages);
+bool edu_bitmap_test(const uint64_t *bm, size_t page);
+void edu_bitmap_set(uint64_t *bm, size_t page);
+/* A new bitmap with the @n pages of @list set (NULL on ENOMEM) */
+uint64_t *edu_bitmap_from_list(size_t npages, const size_t *list, size_t n);
 size_t edu_bitmap_to_list(const uint64_t *bm, size_t npages, size_t *list,
 			  size_t max);
 bool edu_bitmap_equals_list(const uint64_t *bm, size_t npages,
@@ -168,5 +172,7 @@ void edu_bitmap_print(const char *what, const uint64_t *bm, size_t npages);
 /* Small helpers */
 uint64_t edu_now_ns(void);
 size_t edu_default_dma_size(void);
+/* The --dma-size option of the simple tests; 0 or -EINVAL after a message */
+int edu_parse_dma_size(int argc, char **argv, size_t *size);
 
 #endif
