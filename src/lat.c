@@ -103,8 +103,6 @@ static int parse_ops(const char *arg, unsigned int *mask)
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	long v;
-
 	switch (key) {
 	case 'm':
 		env.ms = true;
@@ -119,12 +117,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.per_domain = true;
 		break;
 	case 'd':
-		errno = 0;
-		v = strtol(arg, NULL, 0);
-		if (errno || v < 0 || v > 0xffffffffL)
-			argp_error(state, "invalid domain id: %s", arg);
+		env.domain = ds_parse_domain(state, arg);
 		env.filter_domain = true;
-		env.domain = v;
 		break;
 	case OPT_OP:
 		if (parse_ops(arg, &env.op_mask))

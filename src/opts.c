@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The option groups of opts.h. */
 #include <argp.h>
+#include <errno.h>
+#include <stdlib.h>
 
 #include "dirtyscope.h"
 #include "opts.h"
@@ -18,6 +20,18 @@ void ds_opts_init(struct argp_state *state, struct ds_opts *opts)
 
 	for (i = 0; c && c[i].argp; i++)
 		state->child_inputs[i] = opts;
+}
+
+__u32 ds_parse_domain(struct argp_state *state, const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 0);
+	if (errno || end == arg || v < 0 || v > 0xffffffffL)
+		argp_error(state, "invalid domain id: %s", arg);
+	return v;
 }
 
 static error_t parse_interval(int key, char *arg, struct argp_state *state)

@@ -10,6 +10,7 @@
 
 #include <argp.h>
 #include <stdbool.h>
+#include <linux/types.h>
 
 #include "attach.h"
 #include "openmetrics.h"
@@ -29,5 +30,7 @@ extern const struct argp ds_prom_argp;		/* --prom, --prom-format */
 extern const struct argp ds_attach_argp;	/* --attach, -v */
 
 void ds_opts_init(struct argp_state *state, struct ds_opts *opts);
+/* -d ID: an iommu domain id (u32), or an argp usage error */
+__u32 ds_parse_domain(struct argp_state *state, const char *arg);
 
 #endif

@@ -43,8 +43,6 @@ static const struct argp_option opts[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	long v;
-
 	switch (key) {
 	case 'j':
 		env.json = true;
@@ -53,12 +51,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.timestamp = true;
 		break;
 	case 'd':
-		errno = 0;
-		v = strtol(arg, NULL, 0);
-		if (errno || v < 0 || v > 0xffffffffL)
-			argp_error(state, "invalid domain id: %s", arg);
+		env.domain = ds_parse_domain(state, arg);
 		env.filter_domain = true;
-		env.domain = v;
 		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
