@@ -90,7 +90,7 @@ pack() {
 	install -m 0755 "$DS_TOP/tests/guest/init" "$root/init"
 	install -m 0755 "$DS_TOP/build/arm64/dirtyscope" "$root/bin/dirtyscope"
 	for t in $(make -s -C "$DS_TOP/tests/guest" list KHDR=unused); do
-		install -m 0755 "$OBJ/$t" "$root/tests/$t"
+		install -D -m 0755 "$OBJ/$t" "$root/tests/$t"
 	done
 	# The kernel's built-in initramfs has /dev/console too; this is a spare.
 	mknod -m 0600 "$root/dev/console" c 5 1 2>/dev/null || true

@@ -7,31 +7,11 @@
 EXPECT_SCANS="512 0 1 3 3 2 3 1 512 512"
 # TAP output; run by /init as /tests/cli_e2e.
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
+. /tests/lib/tap
 
 # field NAME < jsonl: the values of a numeric field, one per line
 field() {
 	sed -n "s/.*\"$1\":\(-\{0,1\}[0-9][0-9]*\).*/\1/p"
-}
-
-# wait_banner FILE: until a tracing command has attached (60 s at most)
-wait_banner() {
-	i=0
-	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ "$i" -gt 300 ] && return 1
-		sleep 0.2
-	done
 }
 
 echo "KTAP version 1"

@@ -5,14 +5,7 @@
 # recording is printed between markers so that the host can report on it
 # (heat map, histograms) with its own dirtyscope.
 
-wait_banner() {
-	i=0
-	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ "$i" -gt 300 ] && return 1
-		sleep 0.2
-	done
-}
+. /tests/lib/tap
 
 dirtyscope rate 1 > /tmp/rate.txt 2>&1 &
 rate=$!

@@ -15,17 +15,7 @@
 # TAP output; run by /init as /tests/lat_fentry.
 
 FN_OPS=get_bitmap,set_tracking,clear_bitmap,type1_dirty,dma_report
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
+. /tests/lib/tap
 
 # wait_links PID N: until the process holds N BPF links (60 s at most)
 wait_links() {

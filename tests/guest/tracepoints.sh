@@ -8,18 +8,7 @@
 T=/sys/kernel/tracing
 EV=$T/events/iommu
 FIELDS="domain_id iova size pgsize leaves dirty duration_ns flags ret"
-n=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
+. /tests/lib/tap
 
 echo "KTAP version 1"
 echo "1..12"
