@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Replay: observations back into a device write stream (see replay.h) */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include "replay.h"
+#include "workload.h"
+
+enum iv_kind { IV_DIRTY, IV_CLEAN, IV_HIDDEN };
+
+struct iv {
+	uint64_t page;
+	uint64_t a, b;		/* (a, b] */
+	enum iv_kind kind;
+};
+
+struct ivs {
+	struct iv *v;
+	size_t n, cap;
+};
+
+static int iv_add(struct ivs *s, uint64_t page, uint64_t a, uint64_t b,
+		  enum iv_kind kind)
+{
+	struct iv *v;
+
+	if (b <= a && kind != IV_DIRTY)
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+
+		v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = (struct iv){ .page = page, .a = a, .b = b, .kind = kind };
+	return 0;
+}
+
+double ds_replay_mle_rate(const double *dirty_len, size_t ndirty,
+			  double clean_len)
+{
+	double lo, hi, mid, g, min_len = INFINITY;
+	size_t i;
+	int it;
+
+	if (!ndirty)
+		return 0;
+	for (i = 0; i < ndirty; i++)
+		if (dirty_len[i] > 0 && dirty_len[i] < min_len)
+			min_len = dirty_len[i];
+	if (!isfinite(min_len))
+		return 0;
+	/*
+	 * d/dmu log L = sum L_i / (exp(mu L_i) - 1) - clean_len, decreasing
+	 * in mu.  Every interval dirty (clean_len 0): no finite maximum;
+	 * cap at five writes in the shortest dirty interval.
+	 */
+	hi = 5.0 / min_len;
+	lo = 1e-6 / min_len;
+	for (it = 0; it < 100; it++) {
+		mid = sqrt(lo * hi);
+		g = -clean_len;
+		for (i = 0; i < ndirty; i++)
+			if (dirty_len[i] > 0)
+				g += dirty_len[i] / expm1(mid * dirty_len[i]);
+		if (g > 0)
+			lo = mid;
+		else
+			hi = mid;
+		if (hi / lo < 1.0001)
+			break;
+	}
+	return sqrt(lo * hi);
+}
+
+static void fit_line(const double *x, const double *y, size_t n,
+		     struct ds_lat_line *l)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, d;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sx += x[i];
+		sy += y[i];
+		sxx += x[i] * x[i];
+		sxy += x[i] * y[i];
+	}
+	d = n * sxx - sx * sx;
+	if (n >= 2 && d > 1e-9 * sxx * n) {
+		l->b_ns = (n * sxy - sx * sy) / d;
+		l->a_ns = (sy - l->b_ns * sx) / n;
+	} else {
+		l->b_ns = 0;
+		l->a_ns = sy / n;
+	}
+	if (l->b_ns < 0) {
+		l->b_ns = 0;
+		l->a_ns = sy / n;
+	}
+	if (l->a_ns < 0) {
+		l->a_ns = 0;
+		l->b_ns = sx > 0 ? sy / sx : 0;
+	}
+}
+
+void ds_replay_fit_lat(const struct ds_obs *obs, size_t nobs,
+		       struct ds_lat_model *m, unsigned int *fitted,
+		       uint64_t *samples)
+{
+	double *x = malloc((nobs + 1) * sizeof(double));
+	double *y = malloc((nobs + 1) * sizeof(double));
+	double scale_sum = 0, xmin, xmax, sy, mx, def, k;
+	unsigned int nscale = 0;
+	size_t i, n;
+	int c;
+
+	*fitted = 0;
+	*m = ds_lat_default;
+	for (c = 0; c < DS_CALL_NR; c++) {
+		samples[c] = 0;
+		if (!x || !y)
+			continue;
+		xmin = INFINITY;
+		xmax = sy = 0;
+		for (i = n = 0; i < nobs; i++) {
+			if (obs[i].call != (enum ds_call)c)
+				continue;
+			x[n] = (double)obs[i].n;
+			y[n] = (double)obs[i].duration_ns;
+			xmin = x[n] < xmin ? x[n] : xmin;
+			xmax = x[n] > xmax ? x[n] : xmax;
+			sy += y[n];
+			n++;
+		}
+		samples[c] = n;
+		if (!n)
+			continue;
+		*fitted |= 1U << c;
+		if (n >= 4 && xmax >= 2 * xmin) {
+			fit_line(x, y, n, &m->call[c]);
+			continue;
+		}
+		/*
+		 * One call size: the fixed and per-page parts cannot be told
+		 * apart; keep the guest-measured shape, scaled to the mean.
+		 */
+		for (i = 0, mx = 0; i < n; i++)
+			mx += x[i];
+		mx /= n;
+		def = ds_lat_default.call[c].a_ns + ds_lat_default.call[c].b_ns * mx;
+		k = def > 0 ? sy / n / def : 1;
+		m->call[c].a_ns = ds_lat_default.call[c].a_ns * k;
+		m->call[c].b_ns = ds_lat_default.call[c].b_ns * k;
+		scale_sum += k;
+		nscale++;
+	}
+	/* a kind never called: its default shape, scaled like the others */
+	for (c = 0; c < DS_CALL_NR; c++) {
+		double k = nscale ? scale_sum / nscale : 1;
+
+		if (*fitted & 1U << c)
+			continue;
+		if (!nscale && *fitted) {
+			/* the others were fitted: scale by their ratio at 1 page */
+			int o;
+
+			for (o = 0; o < DS_CALL_NR; o++)
+				if (*fitted & 1U << o)
+					break;
+			k = (m->call[o].a_ns + m->call[o].b_ns) /
+			    (ds_lat_default.call[o].a_ns +
+			     ds_lat_default.call[o].b_ns);
+		}
+		m->call[c].a_ns = ds_lat_default.call[c].a_ns * k;
+		m->call[c].b_ns = ds_lat_default.call[c].b_ns * k;
+	}
+	free(x);
+	free(y);
+}
+
+/* Poisson(m), conditioned on >= 1 when @atleast1 */
+static uint64_t poisson(uint64_t *rng, double m, bool atleast1)
+{
+	double u, p, cdf;
+	uint64_t k;
+
+	if (m <= 0)
+		return atleast1;
+	if (m > 50) {
+		/* normal approximation: plenty for a page's writes */
+		double z = sqrt(-2 * log(1 - ds_rand_unit(rng))) *
+			   cos(2 * M_PI * ds_rand_unit(rng));
+		double v = m + sqrt(m) * z;
+
+		return v < 1 ? 1 : (uint64_t)(v + 0.5);
+	}
+	k = atleast1 ? 1 : 0;
+	p = exp(-m);
+	if (atleast1) {
+		/* P(k) / P(k >= 1) from k = 1 */
+		p = p * m / -expm1(-m);
+	}
+	u = ds_rand_unit(rng);
+	cdf = p;
+	while (u > cdf && k < 10000) {
+		k++;
+		p *= m / k;
+		cdf += p;
+	}
+	return k;
+}
+
+struct pairs {
+	uint64_t *page, *t;
+	uint64_t n, cap;
+};
+
+static int pair_add(struct pairs *w, uint64_t page, uint64_t t)
+{
+	if (w->n == w->cap) {
+		uint64_t cap = w->cap ? 2 * w->cap : 4096;
+		uint64_t *p = realloc(w->page, cap * sizeof(uint64_t));
+		uint64_t *q;
+
+		if (!p)
+			return -ENOMEM;
+		w->page = p;
+		q = realloc(w->t, cap * sizeof(uint64_t));
+		if (!q)
+			return -ENOMEM;
+		w->t = q;
+		w->cap = cap;
+	}
+	w->page[w->n] = page;
+	w->t[w->n] = t;
+	w->n++;
+	return 0;
+}
+
+static int cmp_iv(const void *x, const void *y)
+{
+	const struct iv *a = x, *b = y;
+
+	if (a->page != b->page)
+		return a->page < b->page ? -1 : 1;
+	return a->a < b->a ? -1 : a->a > b->a;
+}
+
+/* cut every page's time into dirty/clean/hidden intervals */
+static int intervals(const struct ds_obs *obs, size_t nobs, uint64_t npages,
+		     uint64_t t0, uint64_t horizon, struct ivs *out)
+{
+	uint64_t *lo = calloc(npages, sizeof(uint64_t));
+	bool *reported = calloc(npages, sizeof(bool));
+	uint64_t p, i, tau, prev = 0;
+	const struct ds_obs *o;
+	size_t k;
+	bool b;
+	int ret = -ENOMEM;
+
+	if (!lo || !reported)
+		goto out;
+	ret = -EINVAL;
+	for (k = 0; k < nobs; k++) {
+		o = &obs[k];
+		if (o->ts_ns < t0 || o->first + o->n > npages ||
+		    o->first + o->n < o->first)
+			goto out;
+		tau = o->ts_ns - t0;
+		if (tau < prev)
+			goto out;
+		prev = tau;
+		for (i = 0; i < o->n; i++) {
+			p = o->first + i;
+			b = o->bits[i / 64] >> (i % 64) & 1;
+			if (o->call == DS_CALL_CLEAR) {
+				if (!b)
+					continue;
+				ret = iv_add(out, p, lo[p], tau, IV_HIDDEN);
+				reported[p] = false;
+			} else if (reported[p]) {
+				ret = iv_add(out, p, lo[p], tau, IV_HIDDEN);
+			} else {
+				ret = iv_add(out, p, lo[p], tau,
+					     b ? IV_DIRTY : IV_CLEAN);
+				reported[p] = b;
+			}
+			if (ret)
+				goto out;
+			lo[p] = tau;
+			if (o->call == DS_CALL_READ_CLEAR)
+				reported[p] = false;
+		}
+	}
+	for (p = 0; p < npages; p++) {
+		ret = iv_add(out, p, lo[p], horizon > lo[p] ? horizon : lo[p],
+			     IV_HIDDEN);
+		if (ret)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(lo);
+	free(reported);
+	return ret;
+}
+
+/*
+ * Per-page rates from a mixture of Poisson classes (EM).  One page's
+ * intervals say little about its rate (a page dirty in its one long
+ * interval has a maximum-likelihood rate far above the truth), so pages
+ * share: class 0 never writes, classes 1..K-1 each have one rate, and a
+ * page's rate is the mean of the class rates under its posterior.
+ */
+#define EM_CLASSES	4
+#define EM_ROUNDS	40
+#define EM_BISECT	48
+
+struct page_ivs {
+	size_t s, e;		/* its dirty lengths: dl[s..e) */
+	double clean;		/* total clean time */
+};
+
+static double page_ll(const struct page_ivs *pg, const double *dl, double mu)
+{
+	double ll = -mu * pg->clean;
+	size_t i;
+
+	if (mu <= 0)
+		return pg->e > pg->s ? -INFINITY : 0;
+	for (i = pg->s; i < pg->e; i++)
+		ll += log(-expm1(-mu * dl[i]));
+	return ll;
+}
+
+/* d/dmu of page_ll */
+static double page_dll(const struct page_ivs *pg, const double *dl, double mu)
+{
+	double g = -pg->clean;
+	size_t i;
+
+	for (i = pg->s; i < pg->e; i++)
+		g += dl[i] / expm1(mu * dl[i]);
+	return g;
+}
+
+static void em_rates(const struct page_ivs *pg, uint64_t np, const double *dl,
+		     double *r, double *rate)
+{
+	double mu[EM_CLASSES], pi[EM_CLASSES], ll[EM_CLASSES];
+	double lo, hi, mid, g, max, sum, min_len = INFINITY, max_len = 0;
+	uint64_t p;
+	size_t i;
+	int j, it, b;
+
+	for (p = 0; p < np; p++)
+		for (i = pg[p].s; i < pg[p].e; i++) {
+			if (dl[i] > 0 && dl[i] < min_len)
+				min_len = dl[i];
+			if (dl[i] > max_len)
+				max_len = dl[i];
+		}
+	if (!isfinite(min_len)) {
+		for (p = 0; p < np; p++)
+			rate[p] = 0;
+		return;
+	}
+	/* class 0: no writes; the others log-spaced over the plausible range */
+	mu[0] = 0;
+	for (j = 1; j < EM_CLASSES; j++) {
+		lo = 0.05 / max_len;
+		hi = 3.0 / min_len;
+		mu[j] = lo * pow(hi / lo, (double)(j - 1) / (EM_CLASSES - 2));
+	}
+	for (j = 0; j < EM_CLASSES; j++)
+		pi[j] = 1.0 / EM_CLASSES;
+
+	for (it = 0; it < EM_ROUNDS; it++) {
+		/* E: each page's posterior over the classes */
+		for (p = 0; p < np; p++) {
+			max = -INFINITY;
+			for (j = 0; j < EM_CLASSES; j++) {
+				ll[j] = pi[j] > 0 ? log(pi[j]) +
+					page_ll(&pg[p], dl, mu[j]) : -INFINITY;
+				if (ll[j] > max)
+					max = ll[j];
+			}
+			sum = 0;
+			for (j = 0; j < EM_CLASSES; j++) {
+				r[p * EM_CLASSES + j] = isfinite(ll[j]) ?
+					exp(ll[j] - max) : 0;
+				sum += r[p * EM_CLASSES + j];
+			}
+			for (j = 0; j < EM_CLASSES; j++)
+				r[p * EM_CLASSES + j] /= sum;
+		}
+		/* M: class shares, and each class's rate (concave: bisect) */
+		for (j = 0; j < EM_CLASSES; j++) {
+			sum = 0;
+			for (p = 0; p < np; p++)
+				sum += r[p * EM_CLASSES + j];
+			pi[j] = sum / np;
+			if (!j || sum < 1e-9)
+				continue;
+			lo = 1e-3 / max_len;
+			hi = 10.0 / min_len;
+			for (b = 0; b < EM_BISECT && hi / lo > 1.0001; b++) {
+				mid = sqrt(lo * hi);
+				g = 0;
+				for (p = 0; p < np; p++)
+					if (r[p * EM_CLASSES + j] > 1e-12)
+						g += r[p * EM_CLASSES + j] *
+						     page_dll(&pg[p], dl, mid);
+				if (g > 0)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			mu[j] = sqrt(lo * hi);
+		}
+	}
+	for (p = 0; p < np; p++) {
+		rate[p] = 0;
+		for (j = 0; j < EM_CLASSES; j++)
+			rate[p] += r[p * EM_CLASSES + j] * mu[j];
+	}
+}
+
+int ds_replay_build(const struct ds_obs *obs, size_t nobs, uint64_t npages,
+		    uint64_t horizon_ns, uint64_t seed, struct ds_sim *sim,
+		    struct ds_replay_info *info)
+{
+	struct ivs ivs = { 0 };
+	struct pairs w = { 0 };
+	struct page_ivs *pg = NULL;
+	double *dl = NULL, *resp = NULL, *rate = NULL, len;
+	uint64_t rng = seed, k, j, t, p;
+	size_t i, s, e, nd = 0;
+	int ret;
+
+	memset(sim, 0, sizeof(*sim));
+	memset(info, 0, sizeof(*info));
+	if (!nobs || !npages)
+		return -EINVAL;
+	info->t0_ns = obs[0].ts_ns;
+	info->span_ns = obs[nobs - 1].ts_ns - obs[0].ts_ns;
+	info->npages = npages;
+	info->obs = nobs;
+	ds_replay_fit_lat(obs, nobs, &info->lat, &info->lat_fitted,
+			  info->lat_samples);
+	if (horizon_ns < info->span_ns)
+		horizon_ns = info->span_ns;
+
+	ret = intervals(obs, nobs, npages, info->t0_ns, horizon_ns, &ivs);
+	if (ret)
+		goto out;
+	qsort(ivs.v, ivs.n, sizeof(*ivs.v), cmp_iv);
+	ret = -ENOMEM;
+	dl = malloc((ivs.n + 1) * sizeof(double));
+	pg = calloc(npages, sizeof(*pg));
+	resp = malloc(npages * EM_CLASSES * sizeof(double));
+	rate = calloc(npages, sizeof(double));
+	if (!dl || !pg || !resp || !rate)
+		goto out;
+
+	/* every page has its tail interval: s..e cover all pages in order */
+	for (s = 0; s < ivs.n; s = e) {
+		p = ivs.v[s].page;
+		pg[p].s = nd;
+		for (e = s; e < ivs.n && ivs.v[e].page == p; e++) {
+			len = (double)(ivs.v[e].b - ivs.v[e].a);
+			if (ivs.v[e].kind == IV_DIRTY) {
+				dl[nd++] = len;
+				info->dirty_iv++;
+			} else if (ivs.v[e].kind == IV_CLEAN) {
+				pg[p].clean += len;
+				info->clean_iv++;
+			} else {
+				info->hidden_iv++;
+			}
+		}
+		pg[p].e = nd;
+	}
+	em_rates(pg, npages, dl, resp, rate);
+
+	for (s = 0; s < ivs.n; s = e) {
+		p = ivs.v[s].page;
+		for (e = s; e < ivs.n && ivs.v[e].page == p; e++)
+			;
+		if (rate[p] > 0)
+			info->active_pages++;
+		info->rate_per_s += rate[p] * 1e9;
+		for (i = s; i < e; i++) {
+			const struct iv *v = &ivs.v[i];
+
+			if (v->kind == IV_CLEAN)
+				continue;
+			len = (double)(v->b - v->a);
+			k = poisson(&rng, rate[p] * len, v->kind == IV_DIRTY);
+			for (j = 0; j < k; j++) {
+				/* uniform in (a, b] */
+				t = v->b - (uint64_t)(ds_rand_unit(&rng) * len);
+				if (t <= v->a)
+					t = v->a + 1 <= v->b ? v->a + 1 : v->b;
+				ret = pair_add(&w, v->page, t);
+				if (ret)
+					goto out;
+			}
+		}
+	}
+	info->writes = w.n;
+	ret = ds_sim_init(sim, npages, w.page, w.t, w.n, horizon_ns,
+			  &info->lat);
+out:
+	free(ivs.v);
+	free(w.page);
+	free(w.t);
+	free(dl);
+	free(pg);
+	free(resp);
+	free(rate);
+	return ret;
+}
