@@ -153,6 +153,19 @@ static bool written(const struct ds_sim *s, uint64_t p, uint64_t a, uint64_t b)
 	return l < (size_t)(hi - lo) && lo[l] <= b;
 }
 
+uint64_t ds_sim_lost(const struct ds_sim *s)
+{
+	uint64_t p, lost = 0;
+
+	for (p = 0; p < s->npages; p++) {
+		if (s->snd[p] == UINT64_MAX)
+			lost++;
+		else if (written(s, p, s->snd[p], s->stopped_at))
+			lost++;
+	}
+	return lost;
+}
+
 static uint64_t sim_now(void *ctx)
 {
 	return ((struct ds_sim *)ctx)->now;

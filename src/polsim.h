@@ -93,6 +93,11 @@ int ds_sim_init(struct ds_sim *s, uint64_t npages, const uint64_t *page,
 int ds_sim_init_workload(struct ds_sim *s, struct ds_wl *wl,
 			 uint64_t horizon_ns, const struct ds_lat_model *lat);
 void ds_sim_free(struct ds_sim *s);
+/*
+ * Pages whose last write before the device stopped came after their last
+ * send: writes the migration lost.  0 after a correct run.
+ */
+uint64_t ds_sim_lost(const struct ds_sim *s);
 void ds_sim_backend(struct ds_sim *s, struct ds_mig_backend *be);
 
 /*

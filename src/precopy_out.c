@@ -155,7 +155,9 @@ bool ds_mig_agree(FILE *f, const struct ds_mig_stats *a,
 
 	ok &= near(f, "sent", a->sent, b->sent, PAGES(sent));
 	ok &= near(f, "resent", a->resent, b->resent, PAGES(resent));
-	ok &= near(f, "redundant", a->redundant, b->redundant, PAGES(redundant));
+	/* when in its interval a write fell no bitmap shows: twice the slack */
+	ok &= near(f, "redundant", a->redundant, b->redundant,
+		   2 * PAGES(redundant));
 	ok &= near(f, "final_pages", a->final_pages, b->final_pages,
 		   PAGES(final_pages));
 	ok &= near(f, "iters", a->iters, b->iters, tol->abs_iters);

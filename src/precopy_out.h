@@ -33,7 +33,9 @@ void ds_mig_print_row(FILE *f, const char *name, const struct ds_mig_stats *st);
 
 /*
  * Agreement of two runs of one policy: page counts within max(rel * a,
- * abs_pages), passes within abs_iters.  Prints a line per metric to @f
+ * abs_pages), redundant sends within twice that (they depend on when
+ * inside an observed interval a write fell, which no bitmap shows), passes
+ * within abs_iters.  Prints a line per metric to @f
  * (NULL: quiet); true when all agree.
  */
 struct ds_mig_tolerance {

@@ -747,7 +747,7 @@ static int edu_dma_wait(struct edu_dev *d)
 			return edu_err(ETIMEDOUT, "DMA still running after %u ms",
 				       d->dma_timeout_ms);
 		/* Spin briefly for fast devices, then stop hogging the vCPU. */
-		if (++polls > 64)
+		if (++polls > 64 && !d->dma_spin)
 			edu_sleep_us(200);
 	}
 	edu_barrier();

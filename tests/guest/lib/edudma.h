@@ -89,6 +89,7 @@ struct edu_dev {
 	uint64_t cfg_offset;
 
 	unsigned int dma_timeout_ms;
+	bool dma_spin;		/* poll for DMA completion without sleeping */
 };
 
 void edu_init(struct edu_dev *d);
