@@ -7,9 +7,9 @@
 
 const struct ds_lat_model ds_lat_default = {
 	.call = {
-		[DS_CALL_READ_CLEAR] = { .a_ns = 150000, .b_ns = 150 },
-		[DS_CALL_READ] = { .a_ns = 150000, .b_ns = 120 },
-		[DS_CALL_CLEAR] = { .a_ns = 100000, .b_ns = 100 },
+		[DS_CALL_READ_CLEAR] = { .a_ns = 180000, .b_ns = 130 },
+		[DS_CALL_READ] = { .a_ns = 170000, .b_ns = 110 },
+		[DS_CALL_CLEAR] = { .a_ns = 200000, .b_ns = 100 },
 	},
 };
 

@@ -101,8 +101,9 @@ uint64_t ds_sim_lost(const struct ds_sim *s);
 void ds_sim_backend(struct ds_sim *s, struct ds_mig_backend *be);
 
 /*
- * Costs measured in the guest (TCG) for 8 MiB of 4 KiB pages, the
- * reference loop's default range; see docs/perf.md "Clear policies".
+ * Costs of the calls in the guest test bed (TCG), measured by the
+ * reference loop (tests/guest/migrate) on 8 MiB of 4 KiB pages: 256- and
+ * 2048-page reads, 512-page clears; see docs/perf.md "Clear policies".
  */
 extern const struct ds_lat_model ds_lat_default;
 

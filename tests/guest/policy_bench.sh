@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# policy_bench [RATE] [SEEDS]: the reference pre-copy loop (migrate) for
+# every uAPI, workload and clear policy; one "policy-run: {JSON}" line per
+# run on the console, collected by bench/policy/run.sh.  A run whose pacing
+# broke (exit 3) is repeated, up to three times.  Not a test.
+rate=${1:-8000}
+seeds=${2:-1 2 3}
+for uapi in iommufd type1; do
+	for wl in uniform hotset ring; do
+		for pol in eager manual chunked:1 chunked:4 adaptive; do
+			for seed in $seeds; do
+				# exit 3: the emulator stalled; run it again
+				for try in 1 2 3; do
+					out=$(/tests/migrate --uapi $uapi -p $pol \
+					      -w $wl -r "$rate" --seed "$seed")
+					rc=$?
+					[ $rc = 3 ] || break
+				done
+				if [ $rc = 0 ]; then
+					echo "policy-run: $out"
+				else
+					echo "policy-run-failed: rc=$rc $uapi $pol $wl $seed"
+				fi
+			done
+		done
+	done
+done
