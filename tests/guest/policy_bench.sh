@@ -27,3 +27,20 @@ for uapi in iommufd type1; do
 		done
 	done
 done
+
+# One recorded eager migration per workload (iommufd), for
+# "dirtyscope policy recommend" on the host: "policy-trace-WL: LINE".
+for wl in uniform hotset ring; do
+	for try in 1 2 3; do
+		dirtyscope record --bitmaps -o /tmp/trace-$wl.jsonl -- \
+			/tests/migrate --uapi iommufd -p eager -w $wl -r "$rate" \
+			-o /tmp/trace-$wl.json
+		rc=$?
+		[ $rc = 3 ] || break
+	done
+	if [ $rc = 0 ]; then
+		sed "s/^/policy-trace-$wl: /" /tmp/trace-$wl.jsonl
+	else
+		echo "policy-run-failed: rc=$rc recording $wl"
+	fi
+done
