@@ -632,6 +632,9 @@ done <"$TMP/bad/manifest"
 check "a recording without its trailer (recorder killed) is still read" \
 	sh -c "head -n -1 '$TMP/basic.jsonl' | '$DS' report -j - | grep -q '\"complete\":false'"
 
+# record --bitmaps, bitmap lines (format version 2)
+. "$HERE/bitmaps.sh"
+
 # --- the CLI on this host ---------------------------------------------------
 
 run status "$DS" status
