@@ -102,6 +102,18 @@ static __always_inline int bm_enter(void)
 	return 0;
 }
 
+/*
+ * No wakeup per record: record holds every line for DS_BMCAP_SLACK_NS
+ * anyway and polls at least every 250 ms, so it is woken only once the
+ * ring buffer is a quarter full (a wakeup is a context switch per call).
+ */
+static __always_inline __u64 bm_wakeup(void)
+{
+	if (bpf_ringbuf_query(&bitmaps, BPF_RB_AVAIL_DATA) >= DS_BM_RINGBUF_BYTES / 4)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 /* bpf_loop callback: record number i of the call */
 static long bm_emit_chunk(__u64 i, void *arg)
 {
@@ -137,7 +149,7 @@ static long bm_emit_chunk(__u64 i, void *arg)
 	err = bpf_probe_read_user(r->bits, len, (const void *)(c->data + off));
 	r->err = err;
 	/* a failed chunk is still sent: user space drops the call at once */
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, bm_wakeup());
 	if (err) {
 		__sync_fetch_and_add(&lost_fault, 1);
 		return 1;
