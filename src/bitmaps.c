@@ -107,6 +107,22 @@ static int bm_select(struct bitmaps_bpf *obj)
 	return 0;
 }
 
+/*
+ * A call that entered between the attachment of its fentry and of its
+ * fexit program would stay "in flight" for ever and hold every line back:
+ * forget the calls that entered before all programs were attached (their
+ * fexit then finds no entry and records nothing).
+ */
+static void bm_forget_early_calls(struct ds_bm_source *s)
+{
+	int fd = bpf_map__fd(s->obj->maps.inflight);
+	__u64 key;
+	int n = 0;
+
+	while (n++ < 4 * DS_BM_MAX_INFLIGHT && !bpf_map_get_next_key(fd, NULL, &key))
+		bpf_map_delete_elem(fd, &key);
+}
+
 struct ds_bm_source *ds_bm_source_open(bool verbose)
 {
 	struct ds_bm_source *s = calloc(1, sizeof(*s));
@@ -153,6 +169,7 @@ struct ds_bm_source *ds_bm_source_open(bool verbose)
 		       w ? w : strerror(-err));
 		goto fail;
 	}
+	bm_forget_early_calls(s);
 	free(log);
 	return s;
 fail:
