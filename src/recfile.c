@@ -94,8 +94,164 @@ int ds_rec_write_trailer(FILE *f, const struct ds_rec_trailer *t)
 
 	json_object_object_add(o, "end_ns", ds_json_u64(t->end_ns));
 	json_object_object_add(o, "events", ds_json_u64(t->events));
+	if (t->has_bitmaps) {
+		json_object_object_add(o, "bitmaps", ds_json_u64(t->bitmaps));
+		json_object_object_add(o, "bitmaps_lost", ds_json_u64(t->bitmaps_lost));
+	}
 	json_object_object_add(o, "dropped", ds_json_u64(t->dropped));
 	return ds_rec_put(f, o);
+}
+
+/* bitmaps */
+
+static const char *const ds_bm_uapis[] = {
+	[DS_BM_IOMMUFD] = "iommufd",
+	[DS_BM_TYPE1] = "type1",
+};
+
+static const char *const ds_bm_ops[] = {
+	[DS_BM_GET] = "bitmap_get",
+	[DS_BM_GET_NOCLEAR] = "bitmap_get_noclear",
+	[DS_BM_CLEAR] = "bitmap_clear",
+};
+
+#define DS_BM_NR_UAPIS	(sizeof(ds_bm_uapis) / sizeof(ds_bm_uapis[0]))
+#define DS_BM_NR_KINDS	(sizeof(ds_bm_ops) / sizeof(ds_bm_ops[0]))
+
+const char *ds_bm_uapi_name(__u32 uapi)
+{
+	return uapi < DS_BM_NR_UAPIS ? ds_bm_uapis[uapi] : NULL;
+}
+
+const char *ds_bm_kind_op(__u32 kind)
+{
+	return kind < DS_BM_NR_KINDS ? ds_bm_ops[kind] : NULL;
+}
+
+__u64 ds_rec_bitmap_npages(const struct ds_rec_bitmap *b)
+{
+	return b->pgsize ? b->size / b->pgsize : 0;
+}
+
+size_t ds_rec_bitmap_words(const struct ds_rec_bitmap *b)
+{
+	__u64 npages = ds_rec_bitmap_npages(b);
+
+	return npages / 64 + !!(npages % 64);
+}
+
+/* the bytes of the bitmap: ceil(npages / 8) */
+static __u64 ds_bm_nbytes(__u64 npages)
+{
+	return npages / 8 + !!(npages % 8);
+}
+
+/* byte i of the bitmap in memory order (u64 words little-endian) */
+static unsigned int ds_bm_byte(const __u64 *bits, __u64 i)
+{
+	return (bits[i / 8] >> (8 * (i % 8))) & 0xff;
+}
+
+/* pgsize, size and iova of a bitmap line; 0 or -1 with the reason */
+static int ds_bm_check_range(char *reason, size_t len, __u64 iova, __u64 size,
+			     __u64 pgsize)
+{
+	if (!pgsize || (pgsize & (pgsize - 1))) {
+		snprintf(reason, len, "\"pgsize\": %llu is not a power of two",
+			 pgsize);
+		return -1;
+	}
+	if (!size) {
+		snprintf(reason, len, "\"size\": 0 (a bitmap covers at least one page)");
+		return -1;
+	}
+	if (size % pgsize) {
+		snprintf(reason, len, "\"size\": %llu is not a multiple of pgsize %llu",
+			 size, pgsize);
+		return -1;
+	}
+	if (iova + (size - 1) < iova) {
+		snprintf(reason, len, "\"size\": iova + size beyond 2^64");
+		return -1;
+	}
+	return 0;
+}
+
+/* the first set bit at or beyond npages in the last word, or 0 */
+static __u64 ds_bm_stray_bit(const __u64 *bits, __u64 npages)
+{
+	__u64 last;
+	int b;
+
+	if (!(npages % 64))
+		return 0;
+	last = bits[npages / 64] >> (npages % 64);
+	for (b = 0; b < 64; b++)
+		if (last & (1ULL << b))
+			return npages + b;
+	return 0;
+}
+
+int ds_rec_bitmap_check(const struct ds_rec_bitmap *b, char *reason,
+			size_t len)
+{
+	__u64 stray;
+
+	if (!ds_bm_uapi_name(b->uapi)) {
+		snprintf(reason, len, "\"uapi\": unknown uapi %u", b->uapi);
+		return -EINVAL;
+	}
+	if (!ds_bm_kind_op(b->kind)) {
+		snprintf(reason, len, "\"op\": unknown bitmap kind %u", b->kind);
+		return -EINVAL;
+	}
+	if (ds_bm_check_range(reason, len, b->iova, b->size, b->pgsize))
+		return -EINVAL;
+	if (!b->bits) {
+		snprintf(reason, len, "\"bits\": missing");
+		return -EINVAL;
+	}
+	stray = ds_bm_stray_bit(b->bits, ds_rec_bitmap_npages(b));
+	if (stray) {
+		snprintf(reason, len, "\"bits\": bit %llu set beyond the %llu pages",
+			 stray, ds_rec_bitmap_npages(b));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ds_rec_write_bitmap(FILE *f, const struct ds_rec_bitmap *b)
+{
+	static const char hex[] = "0123456789abcdef";
+	char reason[128], buf[4096];
+	__u64 i, nbytes;
+	size_t n = 0;
+
+	if (ds_rec_bitmap_check(b, reason, sizeof(reason))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (fprintf(f, "{\"ts_ns\":%llu,\"op\":\"%s\",\"uapi\":\"%s\",\"iova\":%llu,"
+		    "\"size\":%llu,\"pgsize\":%llu,\"ret\":%d,\"duration_ns\":%llu,"
+		    "\"bits\":\"", b->ts_ns, ds_bm_kind_op(b->kind),
+		    ds_bm_uapi_name(b->uapi), b->iova, b->size, b->pgsize,
+		    b->ret, b->duration_ns) < 0)
+		return -1;
+	nbytes = ds_bm_nbytes(ds_rec_bitmap_npages(b));
+	for (i = 0; i < nbytes; i++) {
+		unsigned int v = ds_bm_byte(b->bits, i);
+
+		buf[n++] = hex[v >> 4];
+		buf[n++] = hex[v & 0xf];
+		if (n == sizeof(buf)) {
+			if (fwrite(buf, 1, n, f) != n)
+				return -1;
+			n = 0;
+		}
+	}
+	if (n && fwrite(buf, 1, n, f) != n)
+		return -1;
+	return fputs("\"}\n", f) < 0 ? -1 : 0;
 }
 
 /* reading */
@@ -130,8 +286,17 @@ static const char *const ds_rec_event_fields[] = {
 	"dirty", "flags", "ret", "duration_ns", NULL,
 };
 
+static const char *const ds_rec_bitmap_fields[] = {
+	"ts_ns", "op", "uapi", "iova", "size", "pgsize", "ret", "duration_ns",
+	"bits", NULL,
+};
+
 static const char *const ds_rec_trailer_fields[] = {
 	"end_ns", "events", "dropped", NULL,
+};
+
+static const char *const ds_rec_trailer2_fields[] = {
+	"end_ns", "events", "bitmaps", "bitmaps_lost", "dropped", NULL,
 };
 
 static bool ds_rec_in(const char *const *names, const char *key)
@@ -226,9 +391,10 @@ static int ds_rec_parse_header(struct ds_rec_ctx *c, struct json_object *o,
 		return ds_rec_fail(c, "\"version\": missing or not an integer");
 	if (ds_rec_int(c, o, "version", 0, INT32_MAX, &ver))
 		return -1;
-	if (ver != DS_REC_VERSION)
-		return ds_rec_fail(c, "unsupported format version %llu (dirtyscope %s reads %d)",
-				   ver, DS_VERSION, DS_REC_VERSION);
+	if (ver != DS_REC_VERSION && ver != DS_REC_VERSION_BITMAPS)
+		return ds_rec_fail(c, "unsupported format version %llu (dirtyscope %s reads %d and %d)",
+				   ver, DS_VERSION, DS_REC_VERSION,
+				   DS_REC_VERSION_BITMAPS);
 	h->version = ver;
 	if (ds_rec_check_fields(c, o, ds_rec_header_fields,
 				ds_rec_header_optional) ||
@@ -256,7 +422,7 @@ static int ds_rec_parse_header(struct ds_rec_ctx *c, struct json_object *o,
 }
 
 static int ds_rec_parse_event(struct ds_rec_ctx *c, struct json_object *o,
-			      struct ds_dirty_event *e)
+			      struct ds_dirty_event *e, int version)
 {
 	struct json_object *v;
 	__u64 x;
@@ -269,8 +435,10 @@ static int ds_rec_parse_event(struct ds_rec_ctx *c, struct json_object *o,
 		return ds_rec_fail(c, "\"op\": not a string");
 	op = ds_op_parse(json_object_get_string(v));
 	if (op < 0)
-		return ds_rec_fail(c, "\"op\": unknown operation \"%s\" (split, merge, scan, clear)",
-				   json_object_get_string(v));
+		return ds_rec_fail(c, "\"op\": unknown operation \"%s\" (split, merge, scan, clear%s)",
+				   json_object_get_string(v),
+				   version >= DS_REC_VERSION_BITMAPS ?
+				   ", bitmap_get, bitmap_get_noclear, bitmap_clear" : "");
 	memset(e, 0, sizeof(*e));
 	e->op = op;
 	if (ds_rec_u64(c, o, "ts_ns", &e->ts_ns) ||
@@ -295,14 +463,124 @@ static int ds_rec_parse_event(struct ds_rec_ctx *c, struct json_object *o,
 	return 0;
 }
 
+/* "bitmap_get" -> DS_BM_GET; -1 when s is not a bitmap op */
+static int ds_bm_op_parse(const char *s)
+{
+	__u32 k;
+
+	for (k = 0; k < DS_BM_NR_KINDS; k++)
+		if (!strcmp(s, ds_bm_ops[k]))
+			return k;
+	return -1;
+}
+
+/* the hex digit's value, -1 when not a lowercase hex digit */
+static int ds_bm_xdigit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+static int ds_rec_parse_bits(struct ds_rec_ctx *c, struct json_object *o,
+			     struct ds_rec_bitmap *b)
+{
+	__u64 npages = ds_rec_bitmap_npages(b), nbytes = ds_bm_nbytes(npages);
+	struct json_object *v;
+	const char *s;
+	__u64 i, stray;
+	size_t len;
+
+	json_object_object_get_ex(o, "bits", &v);
+	if (!json_object_is_type(v, json_type_string))
+		return ds_rec_fail(c, "\"bits\": not a string");
+	s = json_object_get_string(v);
+	len = json_object_get_string_len(v);
+	/* nbytes <= 2^61: no overflow */
+	if (len != 2 * nbytes)
+		return ds_rec_fail(c, "\"bits\": %zu hex digits, %llu pages need %llu",
+				   len, npages, 2 * nbytes);
+	for (i = 0; i < len; i++) {
+		if (ds_bm_xdigit(s[i]) >= 0)
+			continue;
+		if (s[i] > ' ' && s[i] < 0x7f)
+			return ds_rec_fail(c, "\"bits\": '%c' at offset %llu is not a lowercase hex digit",
+					   s[i], i);
+		return ds_rec_fail(c, "\"bits\": byte 0x%02x at offset %llu is not a lowercase hex digit",
+				   (unsigned char)s[i], i);
+	}
+	b->bits = calloc(ds_rec_bitmap_words(b), sizeof(*b->bits));
+	if (!b->bits)
+		return -ENOMEM;
+	for (i = 0; i < nbytes; i++) {
+		__u64 byte = ds_bm_xdigit(s[2 * i]) << 4 | ds_bm_xdigit(s[2 * i + 1]);
+
+		b->bits[i / 8] |= byte << (8 * (i % 8));
+	}
+	stray = ds_bm_stray_bit(b->bits, npages);
+	if (stray)
+		return ds_rec_fail(c, "\"bits\": bit %llu set beyond the %llu pages",
+				   stray, npages);
+	return 0;
+}
+
+/* a bitmap line; b->bits allocated on success (and maybe on failure) */
+static int ds_rec_parse_bitmap(struct ds_rec_ctx *c, struct json_object *o,
+			       struct ds_rec_bitmap *b, int kind,
+			       const struct ds_rec_header *h)
+{
+	struct json_object *v;
+	const char *uapi;
+	__u64 x;
+
+	memset(b, 0, sizeof(*b));
+	if (h->version < DS_REC_VERSION_BITMAPS)
+		return ds_rec_fail(c, "\"op\": \"%s\" needs format version %d (the header says %d)",
+				   ds_bm_ops[kind], DS_REC_VERSION_BITMAPS,
+				   h->version);
+	if (ds_rec_check_fields(c, o, ds_rec_bitmap_fields, NULL))
+		return -1;
+	b->kind = kind;
+	json_object_object_get_ex(o, "uapi", &v);
+	if (!json_object_is_type(v, json_type_string))
+		return ds_rec_fail(c, "\"uapi\": not a string");
+	uapi = json_object_get_string(v);
+	if (!strcmp(uapi, ds_bm_uapis[DS_BM_IOMMUFD]))
+		b->uapi = DS_BM_IOMMUFD;
+	else if (!strcmp(uapi, ds_bm_uapis[DS_BM_TYPE1]))
+		b->uapi = DS_BM_TYPE1;
+	else
+		return ds_rec_fail(c, "\"uapi\": unknown uapi \"%s\" (iommufd, type1)",
+				   uapi);
+	if (ds_rec_u64(c, o, "ts_ns", &b->ts_ns) ||
+	    ds_rec_u64(c, o, "iova", &b->iova) ||
+	    ds_rec_u64(c, o, "size", &b->size) ||
+	    ds_rec_u64(c, o, "pgsize", &b->pgsize) ||
+	    ds_rec_u64(c, o, "duration_ns", &b->duration_ns) ||
+	    ds_rec_int(c, o, "ret", INT32_MIN, INT32_MAX, &x))
+		return -1;
+	b->ret = (__s32)x;
+	if (ds_bm_check_range(c->reason, c->len, b->iova, b->size, b->pgsize))
+		return -1;
+	return ds_rec_parse_bits(c, o, b);
+}
+
 static int ds_rec_parse_trailer(struct ds_rec_ctx *c, struct json_object *o,
 				struct ds_rec_trailer *t,
 				const struct ds_rec_header *h)
 {
-	if (ds_rec_check_fields(c, o, ds_rec_trailer_fields, NULL) ||
+	t->has_bitmaps = h->version >= DS_REC_VERSION_BITMAPS;
+	if (ds_rec_check_fields(c, o, t->has_bitmaps ? ds_rec_trailer2_fields :
+				ds_rec_trailer_fields, NULL) ||
 	    ds_rec_u64(c, o, "end_ns", &t->end_ns) ||
 	    ds_rec_u64(c, o, "events", &t->events) ||
 	    ds_rec_u64(c, o, "dropped", &t->dropped))
+		return -1;
+	if (t->has_bitmaps &&
+	    (ds_rec_u64(c, o, "bitmaps", &t->bitmaps) ||
+	     ds_rec_u64(c, o, "bitmaps_lost", &t->bitmaps_lost)))
 		return -1;
 	if (t->end_ns < h->start_ns)
 		return ds_rec_fail(c, "\"end_ns\": %llu before start_ns %llu",
@@ -370,6 +648,33 @@ static int ds_rec_push(struct ds_recording *r, size_t *cap,
 	return 0;
 }
 
+static int ds_rec_push_bitmap(struct ds_recording *r, size_t *cap,
+			      const struct ds_rec_bitmap *b)
+{
+	if (r->nbm == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		void *p = realloc(r->bm, ncap * sizeof(*r->bm));
+
+		if (!p)
+			return -ENOMEM;
+		r->bm = p;
+		*cap = ncap;
+	}
+	r->bm[r->nbm++] = *b;
+	return 0;
+}
+
+/* the op of an event or bitmap line: a bitmap kind, or -1 (an event) */
+static int ds_rec_line_kind(struct json_object *o)
+{
+	struct json_object *v;
+
+	json_object_object_get_ex(o, "op", &v);
+	if (!json_object_is_type(v, json_type_string))
+		return -1;
+	return ds_bm_op_parse(json_object_get_string(v));
+}
+
 int ds_rec_read(FILE *f, struct ds_recording *r, size_t *line, char *reason,
 		size_t len)
 {
@@ -377,7 +682,7 @@ int ds_rec_read(FILE *f, struct ds_recording *r, size_t *line, char *reason,
 	struct json_tokener *tok;
 	struct json_object *o;
 	char *buf = NULL;
-	size_t bufsz = 0, cap = 0, trailer_line = 0;
+	size_t bufsz = 0, cap = 0, bmcap = 0, trailer_line = 0;
 	ssize_t n;
 	int ret = -1;
 
@@ -390,9 +695,10 @@ int ds_rec_read(FILE *f, struct ds_recording *r, size_t *line, char *reason,
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 
 	while ((n = getline(&buf, &bufsz, f)) >= 0) {
+		struct ds_rec_bitmap b = {};
 		struct ds_dirty_event e;
-		bool event = false;
-		int err;
+		bool event = false, bitmap = false;
+		int err, kind;
 
 		(*line)++;
 		if (r->end.present) {
@@ -406,15 +712,28 @@ int ds_rec_read(FILE *f, struct ds_recording *r, size_t *line, char *reason,
 			err = ds_rec_parse_header(&c, o, &r->hdr);
 		else if (json_object_object_get_ex(o, "end_ns", NULL))
 			err = ds_rec_parse_trailer(&c, o, &r->end, &r->hdr);
-		else if ((event = json_object_object_get_ex(o, "op", NULL)))
-			err = ds_rec_parse_event(&c, o, &e);
+		else if (json_object_object_get_ex(o, "op", NULL) &&
+			 (kind = ds_rec_line_kind(o)) >= 0) {
+			bitmap = true;
+			err = ds_rec_parse_bitmap(&c, o, &b, kind, &r->hdr);
+			if (!err && r->nbm && b.ts_ns < r->bm[r->nbm - 1].ts_ns)
+				err = ds_rec_fail(&c, "\"ts_ns\": %llu before the previous bitmap's %llu",
+						  b.ts_ns, r->bm[r->nbm - 1].ts_ns);
+		} else if ((event = json_object_object_get_ex(o, "op", NULL)))
+			err = ds_rec_parse_event(&c, o, &e, r->hdr.version);
 		else if (json_object_object_get_ex(o, "format", NULL))
 			err = ds_rec_fail(&c, "a second header");
 		else
 			err = ds_rec_fail(&c, "neither an event (\"op\") nor the trailer (\"end_ns\")");
 		json_object_put(o);
-		if (err)
+		if (err || (bitmap && ds_rec_push_bitmap(r, &bmcap, &b))) {
+			free(b.bits);
+			if (err == -1)
+				goto out;
+			*line = 0;
+			ret = -ENOMEM;
 			goto out;
+		}
 		if (r->end.present && !trailer_line)
 			trailer_line = *line;
 		if (event && ds_rec_push(r, &cap, &e)) {
@@ -439,6 +758,12 @@ int ds_rec_read(FILE *f, struct ds_recording *r, size_t *line, char *reason,
 			    r->end.events, r->n);
 		goto out;
 	}
+	if (r->end.present && r->end.bitmaps != r->nbm) {
+		*line = trailer_line;
+		ds_rec_fail(&c, "the trailer counts %llu bitmaps, the file has %zu",
+			    r->end.bitmaps, r->nbm);
+		goto out;
+	}
 	*line = 0;
 	ret = 0;
 out:
@@ -449,9 +774,16 @@ out:
 
 void ds_rec_free(struct ds_recording *r)
 {
+	size_t i;
+
 	free(r->ev);
 	r->ev = NULL;
 	r->n = 0;
+	for (i = 0; i < r->nbm; i++)
+		free(r->bm[i].bits);
+	free(r->bm);
+	r->bm = NULL;
+	r->nbm = 0;
 }
 
 __u64 ds_rec_end_ns(const struct ds_recording *r)
@@ -464,5 +796,7 @@ __u64 ds_rec_end_ns(const struct ds_recording *r)
 	for (i = 0; i < r->n; i++)
 		if (r->ev[i].ts_ns > end)
 			end = r->ev[i].ts_ns;
+	if (r->nbm && r->bm[r->nbm - 1].ts_ns > end)
+		end = r->bm[r->nbm - 1].ts_ns;
 	return end;
 }

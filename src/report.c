@@ -178,6 +178,33 @@ static double report_wall(const struct report *r, __u64 mono_ns)
 	return (double)(r->rec.hdr.clock_base_ns + (__s64)mono_ns) / 1e9;
 }
 
+/* record --bitmaps: the bitmap lines by uAPI and kind (not in the histograms) */
+static void report_bitmaps_count(const struct report *r, size_t *by_uapi,
+				 size_t *by_kind)
+{
+	size_t i;
+
+	for (i = 0; i < r->rec.nbm; i++) {
+		by_uapi[r->rec.bm[i].uapi]++;
+		by_kind[r->rec.bm[i].kind]++;
+	}
+}
+
+static void report_bitmaps_text(const struct report *r)
+{
+	size_t by_uapi[2] = {}, by_kind[3] = {};
+
+	report_bitmaps_count(r, by_uapi, by_kind);
+	printf("%zu dirty bitmaps (iommufd %zu, type1 %zu; get %zu, get_noclear %zu, clear %zu), ",
+	       r->rec.nbm, by_uapi[DS_BM_IOMMUFD], by_uapi[DS_BM_TYPE1],
+	       by_kind[DS_BM_GET], by_kind[DS_BM_GET_NOCLEAR],
+	       by_kind[DS_BM_CLEAR]);
+	if (r->rec.end.present)
+		printf("%llu lost\n", r->rec.end.bitmaps_lost);
+	else
+		printf("lost unknown\n");
+}
+
 static void report_text(const struct report *r)
 {
 	const struct ds_rec_header *h = &r->rec.hdr;
@@ -193,6 +220,8 @@ static void report_text(const struct report *r)
 		printf("%llu lost\n", r->rec.end.dropped);
 	else
 		printf("no trailer (the recorder did not finish)\n");
+	if (h->version >= DS_REC_VERSION_BITMAPS)
+		report_bitmaps_text(r);
 	lat_print(stdout, r->lat, r->nlat, &r->u, env.per_domain);
 	printf("\n");
 	ds_rate_print(stdout, r->rows, r->nrows);
@@ -216,6 +245,22 @@ static void report_json(const struct report *r)
 	json_object_object_add(o, "events", ds_json_u64(r->rec.n));
 	json_object_object_add(o, "dropped", ds_json_u64(dropped));
 	json_object_object_add(o, "complete", json_object_new_boolean(r->rec.end.present));
+	if (h->version >= DS_REC_VERSION_BITMAPS) {
+		struct json_object *b = json_object_new_object();
+		size_t by_uapi[2] = {}, by_kind[3] = {};
+
+		report_bitmaps_count(r, by_uapi, by_kind);
+		json_object_object_add(b, "count", ds_json_u64(r->rec.nbm));
+		json_object_object_add(b, "lost", r->rec.end.present ?
+				       ds_json_u64(r->rec.end.bitmaps_lost) : NULL);
+		json_object_object_add(b, "iommufd", ds_json_u64(by_uapi[DS_BM_IOMMUFD]));
+		json_object_object_add(b, "type1", ds_json_u64(by_uapi[DS_BM_TYPE1]));
+		json_object_object_add(b, "get", ds_json_u64(by_kind[DS_BM_GET]));
+		json_object_object_add(b, "get_noclear",
+				       ds_json_u64(by_kind[DS_BM_GET_NOCLEAR]));
+		json_object_object_add(b, "clear", ds_json_u64(by_kind[DS_BM_CLEAR]));
+		json_object_object_add(o, "bitmaps", b);
+	}
 	json_object_object_add(o, "lat", lat_json(r->lat, r->nlat, &r->u,
 						  env.per_domain, end,
 						  r->interval_ns, dropped));

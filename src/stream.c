@@ -127,6 +127,12 @@ int ds_stream_consume(struct ds_stream *s)
 	return ring_buffer__consume(s->rb);
 }
 
+int ds_stream_add_ring(struct ds_stream *s, int map_fd,
+		       int (*fn)(void *ctx, void *data, size_t len), void *ctx)
+{
+	return ring_buffer__add(s->rb, map_fd, fn, ctx);
+}
+
 __u64 ds_stream_dropped(const struct ds_stream *s)
 {
 	return s->obj->bss->dropped;

@@ -43,6 +43,12 @@ struct ds_stream *ds_stream_open(const struct ds_stream_opts *o,
 int ds_stream_poll(struct ds_stream *s, int timeout_ms);
 /* handle whatever is in the ring buffer without waiting */
 int ds_stream_consume(struct ds_stream *s);
+/*
+ * Poll another ring buffer map with the same ds_stream_poll()/consume()
+ * (record --bitmaps); fn gets its raw records.  0 or -errno.
+ */
+int ds_stream_add_ring(struct ds_stream *s, int map_fd,
+		       int (*fn)(void *ctx, void *data, size_t len), void *ctx);
 /* records the BPF side could not queue (ring buffer full) */
 __u64 ds_stream_dropped(const struct ds_stream *s);
 /* detach every program, free everything; NULL is fine */

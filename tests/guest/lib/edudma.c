@@ -632,6 +632,18 @@ int edu_map(struct edu_dev *d, void *buf, uint64_t iova, size_t len)
 	}
 }
 
+int edu_map_nodma(struct edu_dev *d, void *buf, uint64_t iova, size_t len)
+{
+	switch (d->mode) {
+	case EDU_MODE_TYPE1:
+		return edu_type1_map(d, buf, iova, len);
+	case EDU_MODE_IOMMUFD:
+		return edu_ioas_map(d, buf, iova, len);
+	default:
+		return edu_err(EBADF, "edu_map_nodma: device not open");
+	}
+}
+
 int edu_unmap(struct edu_dev *d, uint64_t iova, size_t len)
 {
 	struct vfio_iommu_type1_dma_unmap unmap = {

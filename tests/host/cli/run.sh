@@ -578,8 +578,8 @@ cases = [
     # name, file lines, line number, reason
     ("empty", [], 1, "empty file (no dirtyscope recording header)"),
     ("noheader", ev, 1, 'not a dirtyscope recording (no "format": "dirtyscope-record" header)'),
-    ("version", [dump(dict(H, version=2))] + ev, 1,
-     "unsupported format version 2 (dirtyscope 0.1 reads 1)"),
+    ("version", [dump(dict(H, version=3))] + ev, 1,
+     "unsupported format version 3 (dirtyscope 0.1 reads 1 and 2)"),
     ("hdrfield", [dump({k: v for k, v in H.items() if k != "start_ns"})], 1,
      '"start_ns": missing'),
     ("base", [dump(dict(H, clock_base_ns=2**64 - 1))], 1,
@@ -631,6 +631,9 @@ while IFS="$(printf '\t')" read -r name line reason; do
 done <"$TMP/bad/manifest"
 check "a recording without its trailer (recorder killed) is still read" \
 	sh -c "head -n -1 '$TMP/basic.jsonl' | '$DS' report -j - | grep -q '\"complete\":false'"
+
+# record --bitmaps, bitmap lines (format version 2)
+. "$HERE/bitmaps.sh"
 
 # --- the CLI on this host ---------------------------------------------------
 
