@@ -25,6 +25,7 @@ static const struct ds_cmd ds_cmds[] = {
 	{ "rate", cmd_rate, "per-domain dirty rate and scan throughput" },
 	{ "record", cmd_record, "record dirty-tracking events to a file" },
 	{ "report", cmd_report, "summarize a recording (histograms, rates, heat map)" },
+	{ "policy", cmd_policy, "choose a clear policy: simulate, replay, recommend" },
 };
 
 #define DS_NR_CMDS	(sizeof(ds_cmds) / sizeof(ds_cmds[0]))

@@ -67,7 +67,7 @@ static void env_defaults(void)
 	env.seed = 1;
 	env.size_mib = 8;
 	env.rate = 4000;
-	env.horizon_s = 60;
+	env.horizon_s = 0;
 	ds_wl_parse("uniform", &env.wl);
 	env.tol = (struct ds_mig_tolerance){ .rel = 0.15, .abs_pages = 24,
 					     .abs_iters = 1 };
@@ -119,7 +119,8 @@ static const struct argp_option common_opts[] = {
 	  "passes after the first, at most (default 30)", 0 },
 	{ "seed", OPT_SEED, "N", 0, "random seed (default 1)", 0 },
 	{ "horizon", OPT_HORIZON, "SECONDS", 0,
-	  "simulate at most this long (default 60)", 0 },
+	  "simulate at most this long (default: simulate 60, replay four "
+	  "times the recording + 1 s)", 0 },
 	{ "json", 'j', NULL, 0, "JSON output", 0 },
 	{},
 };
@@ -302,8 +303,9 @@ static int policy_simulate(int argc, char **argv)
 			       env.par.npages, strerror(-ret));
 			return 2;
 		}
-		ret = ds_sim_init_workload(&sim, &wl, env.horizon_s * 1000000000ULL,
-					   &ds_lat_default);
+		ret = ds_sim_init_workload(&sim, &wl,
+					   (env.horizon_s ? env.horizon_s : 60) *
+					   1000000000ULL, &ds_lat_default);
 		ds_wl_free(&wl);
 		if (!ret) {
 			ds_sim_backend(&sim, &be);
@@ -394,9 +396,9 @@ static int load_observations(struct ds_recording *rec, struct ds_obs **out,
 		if (b->ret)
 			continue;
 		if (pgsize && b->pgsize != pgsize) {
-			ds_err("%s: bitmaps of %" PRIu64 " and %" PRIu64
-			       "-byte pages: replay needs one page size",
-			       env.file, pgsize, b->pgsize);
+			ds_err("%s: bitmaps of %" PRIu64 " and %llu-byte pages: "
+			       "replay needs one page size", env.file, pgsize,
+			       (unsigned long long)b->pgsize);
 			return -EINVAL;
 		}
 		pgsize = b->pgsize;
@@ -423,7 +425,8 @@ static int load_observations(struct ds_recording *rec, struct ds_obs **out,
 		obs[m] = (struct ds_obs){
 			.ts_ns = b->ts_ns, .duration_ns = b->duration_ns,
 			.first = first, .n = n, .call = call_of_kind[b->kind],
-			.bits = b->bits,
+			/* u64 words either way: __u64 and uint64_t differ in name only */
+			.bits = (uint64_t *)b->bits,
 		};
 		if (m && obs[m].ts_ns < obs[m - 1].ts_ns) {
 			ds_err("%s: bitmap %zu goes back in time", env.file, k);
@@ -486,12 +489,14 @@ static void replay_free(struct replay_ctx *c)
 /* one policy against a fresh reconstruction (same seed: same writes) */
 static int replay_one(struct replay_ctx *c, struct result *r)
 {
+	uint64_t span = c->nobs ? c->obs[c->nobs - 1].ts_ns - c->obs[0].ts_ns : 0;
 	struct ds_mig_backend be;
 	struct ds_sim sim;
 	int ret;
 
 	ret = ds_replay_build(c->obs, c->nobs, env.par.npages,
-			      env.horizon_s * 1000000000ULL, env.seed, &sim,
+			      env.horizon_s ? env.horizon_s * 1000000000ULL :
+			      4 * span + 1000000000ULL, env.seed, &sim,
 			      &c->info);
 	if (!ret) {
 		ds_sim_backend(&sim, &be);
@@ -569,8 +574,11 @@ static int compare_run(struct replay_ctx *c)
 	int ret;
 
 	if (!o) {
-		ds_err("cannot read %s: %s", env.compare, json_util_get_last_err());
-		return 2;
+		/* json-c's message names the file and ends in a newline */
+		ds_err("cannot read %s: %.*s", env.compare,
+		       (int)strcspn(json_util_get_last_err() ?: "", "\n"),
+		       json_util_get_last_err() ?: "");
+		return 1;
 	}
 	if (!json_object_object_get_ex(o, "policy", &p) ||
 	    ds_pol_parse(json_object_get_string(p), &r.pol) ||
@@ -578,7 +586,7 @@ static int compare_run(struct replay_ctx *c)
 		ds_err("%s: not a reference loop result (\"%s\")", env.compare,
 		       json_object_object_get_ex(o, "policy", &p) ? what : "policy");
 		json_object_put(o);
-		return 2;
+		return 1;
 	}
 	json_object_put(o);
 	ret = replay_one(c, &r);
@@ -631,7 +639,7 @@ static int policy_replay(int argc, char **argv)
 		return 2;
 	if (replay_load(&c)) {
 		replay_free(&c);
-		return 2;
+		return 1;
 	}
 	if (env.compare) {
 		status = compare_run(&c);
@@ -698,7 +706,7 @@ static int policy_recommend(int argc, char **argv)
 	}
 	if (replay_load(&c)) {
 		replay_free(&c);
-		return 2;
+		return 1;
 	}
 	for (i = 0; i < env.npol; i++) {
 		res[i].pol = env.pol[i];
@@ -764,10 +772,13 @@ int cmd_policy(int argc, char **argv)
 	parse_policies(DEFAULT_POLICIES);
 	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "-h")) {
-		printf("Usage: dirtyscope policy COMMAND [OPTION...]\n\n");
+		FILE *f = argc < 2 ? stderr : stdout;
+
+		fprintf(f, "Usage: dirtyscope policy COMMAND [OPTION...]\n\n");
 		for (i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
-			printf("  %-10s %s\n", subcmds[i].name, subcmds[i].summary);
-		printf("\n'dirtyscope policy COMMAND --help' for its options.\n");
+			fprintf(f, "  %-10s %s\n", subcmds[i].name,
+				subcmds[i].summary);
+		fprintf(f, "\n'dirtyscope policy COMMAND --help' for its options.\n");
 		return argc < 2 ? 2 : 0;
 	}
 	for (i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++) {

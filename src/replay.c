@@ -349,13 +349,39 @@ static double page_dll(const struct page_ivs *pg, const double *dl, double mu)
 	return g;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* median of the positive lengths (a sorted copy) */
+static double median_len(const double *dl, size_t n)
+{
+	double *c = malloc((n + 1) * sizeof(double)), m = 0;
+	size_t i, k = 0;
+
+	if (!c)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (dl[i] > 0)
+			c[k++] = dl[i];
+	if (k) {
+		qsort(c, k, sizeof(double), cmp_double);
+		m = c[k / 2];
+	}
+	free(c);
+	return m > 0 ? m : 1;
+}
+
 static void em_rates(const struct page_ivs *pg, uint64_t np, const double *dl,
 		     double *r, double *rate)
 {
 	double mu[EM_CLASSES], pi[EM_CLASSES], ll[EM_CLASSES];
-	double lo, hi, mid, g, max, sum, min_len = INFINITY, max_len = 0;
+	double lo, hi, mid, g, max, sum, min_len = INFINITY, max_len = 0, cap;
 	uint64_t p;
-	size_t i;
+	size_t i, nd = 0;
 	int j, it, b;
 
 	for (p = 0; p < np; p++)
@@ -370,11 +396,19 @@ static void em_rates(const struct page_ivs *pg, uint64_t np, const double *dl,
 			rate[p] = 0;
 		return;
 	}
+	/*
+	 * A page dirty in every one of its intervals only bounds its rate
+	 * from below; cap the classes at ten writes per median interval,
+	 * or a page seen once, briefly, gets an absurd rate.
+	 */
+	for (p = 0; p < np; p++)
+		nd += pg[p].e - pg[p].s;
+	cap = 10.0 / median_len(dl, nd);
 	/* class 0: no writes; the others log-spaced over the plausible range */
 	mu[0] = 0;
 	for (j = 1; j < EM_CLASSES; j++) {
 		lo = 0.05 / max_len;
-		hi = 3.0 / min_len;
+		hi = cap / 3;
 		mu[j] = lo * pow(hi / lo, (double)(j - 1) / (EM_CLASSES - 2));
 	}
 	for (j = 0; j < EM_CLASSES; j++)
@@ -408,7 +442,7 @@ static void em_rates(const struct page_ivs *pg, uint64_t np, const double *dl,
 			if (!j || sum < 1e-9)
 				continue;
 			lo = 1e-3 / max_len;
-			hi = 10.0 / min_len;
+			hi = cap;
 			for (b = 0; b < EM_BISECT && hi / lo > 1.0001; b++) {
 				mid = sqrt(lo * hi);
 				g = 0;
@@ -510,10 +544,11 @@ int ds_replay_build(const struct ds_obs *obs, size_t nobs, uint64_t npages,
 				ret = pair_add(&w, v->page, t);
 				if (ret)
 					goto out;
+				if (t <= info->span_ns)
+					info->writes++;
 			}
 		}
 	}
-	info->writes = w.n;
 	ret = ds_sim_init(sim, npages, w.page, w.t, w.n, horizon_ns,
 			  &info->lat);
 out:

@@ -36,7 +36,7 @@ struct ds_replay_info {
 	uint64_t npages;
 	size_t obs;
 	uint64_t dirty_iv, clean_iv, hidden_iv;
-	uint64_t writes;		/* reconstructed */
+	uint64_t writes;		/* reconstructed, within the recording */
 	uint64_t active_pages;		/* pages with a nonzero rate */
 	double rate_per_s;		/* sum of the pages' rates */
 	struct ds_lat_model lat;

@@ -634,6 +634,7 @@ check "a recording without its trailer (recorder killed) is still read" \
 
 # record --bitmaps, bitmap lines (format version 2)
 . "$HERE/bitmaps.sh"
+. "$HERE/policy.sh"
 
 # --- the CLI on this host ---------------------------------------------------
 

@@ -431,6 +431,7 @@ static int write_trace(const char *file, const char *json, const char *pol,
 	if (!f)
 		return 1;
 	ds_rec_header_init(&hdr);
+	hdr.version = DS_REC_VERSION_BITMAPS;
 	hdr.start_ns = base - 1000;
 	ds_rec_write_header(f, &hdr, NULL, 0);
 	for (i = 0; i < log.n; i++) {
@@ -440,11 +441,13 @@ static int write_trace(const char *file, const char *json, const char *pol,
 			.iova = iova + ob->first * par.pgsize,
 			.size = ob->n * par.pgsize, .pgsize = par.pgsize,
 			.uapi = DS_BM_IOMMUFD, .kind = kind_of_call[ob->call],
-			.bits = ob->bits,
+			.bits = (__u64 *)ob->bits,
 		};
 
 		ds_rec_write_bitmap(f, &b);
 	}
+	end.has_bitmaps = true;
+	end.bitmaps = log.n;
 	end.end_ns = base + st.total_ns;
 	ds_rec_write_trailer(f, &end);
 	fclose(f);

@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# Host tests of the clear-policy code and "dirtyscope policy".  Sourced by
+# run.sh: uses its ok/not_ok/check/run/py/diag/expect_fail helpers, $DS,
+# $BUILD, $TMP, $PY, and $TMP/basic.jsonl (a recording without bitmaps).
+
+TP=$BUILD/tests/test_policy
+
+# --- unit tests: loop, workloads, simulator, replay -------------------------
+
+run polunits "$TP" check
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) ok "${line#ok - }" ;;
+	"not ok - "*) not_ok "${line#not ok - }" ;;
+	*) echo "# $line" ;;
+	esac
+done <"$TMP/polunits.out"
+check "test_policy exits 0 and ran its checks" \
+	test "$(rc polunits)" = 0 -a "$(grep -c '^ok - ' "$TMP/polunits.out")" -ge 140
+[ -s "$TMP/polunits.err" ] && diag "$TMP/polunits.err"
+
+# --- policy simulate --------------------------------------------------------
+
+run psim "$DS" policy simulate -w hotset -r 8000
+check "policy simulate: a header and one row per default policy" \
+	test "$(rc psim)" = 0 -a "$(grep -c '^eager \|^manual:2 \|^chunked:1 \|^chunked:4 \|^adaptive ' "$TMP/psim.out")" = 5
+run psim2 "$DS" policy simulate -w hotset -r 8000
+check "policy simulate is deterministic (same seed, same table)" \
+	cmp -s "$TMP/psim.out" "$TMP/psim2.out"
+run psimj "$DS" policy simulate -w ring:100 -r 5000 -p eager,manual:1 -j --seed 7
+check "policy simulate -j: the runs asked for, every counter, passes that add up" \
+	py psimj "$TMP/psimj.out" <<'EOF'
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["workload"] == "ring:100" and o["rate"] == 5000 and o["seed"] == 7, o
+assert [r["policy"] for r in o["runs"]] == ["eager", "manual:1"], o["runs"]
+for r in o["runs"]:
+    for k in ("sent", "resent", "redundant", "final_pages", "reads", "clears",
+              "read_ns", "clear_ns", "kernel_ns", "downtime_ns", "total_ns",
+              "iters", "converged", "passes", "params"):
+        assert k in r, k
+    assert sum(p["sent"] for p in r["passes"]) == r["sent"], r
+    assert r["resent"] == r["sent"] - r["params"]["npages"], r
+    assert r["kernel_ns"] == r["read_ns"] + r["clear_ns"], r
+EOF
+
+# usage errors: argp's exit status 64 and its message
+for bad in "-w zipf:invalid workload: zipf" "-p lazy:invalid policy list: lazy" \
+	   "--size 0:invalid --size: 0" "--pgsize 3000:invalid --pgsize: 3000 (a power of two)" \
+	   "--max-iters 65:invalid --max-iters: 65 (0-64)" "-r 0:invalid --rate: 0"; do
+	args=${bad%%:*}
+	msg=${bad#*:}
+	# shellcheck disable=SC2086
+	run pbad "$DS" policy simulate $args
+	check "policy simulate $args: usage error 64, \"$msg\"" \
+		test "$(rc pbad)" = 64 -a \
+		"$(head -n 1 "$TMP/pbad.err")" = "dirtyscope policy simulate: $msg"
+done
+run pnone "$DS" policy
+check "policy without a command: usage on stderr, exit 2" \
+	test "$(rc pnone)" = 2 -a ! -s "$TMP/pnone.out" -a -s "$TMP/pnone.err"
+run pfrob "$DS" policy frob
+check "policy frob: one line, exit 2" \
+	test "$(rc pfrob)" = 2 -a "$(cat "$TMP/pfrob.err")" = \
+	"dirtyscope: policy: unknown command 'frob' (simulate, replay, recommend)"
+
+# --- policy replay: agreement with the (simulated) run ---------------------
+
+for c in eager:uniform manual:hotset chunked:1:ring adaptive:hotset manual:1:ring; do
+	pol=${c%:*}
+	wl=${c##*:}
+	"$TP" trace "$TMP/tr.jsonl" "$TMP/tr.json" "$pol" "$wl" 8000 11 2>"$TMP/tr.err"
+	run prep "$DS" policy replay "$TMP/tr.jsonl" --compare "$TMP/tr.json"
+	if [ "$(rc prep)" = 0 ] && grep -q '^agree' "$TMP/prep.out"; then
+		ok "policy replay --compare: $pol on $wl, replay agrees with the run"
+	else
+		not_ok "policy replay --compare: $pol on $wl, replay agrees with the run"
+		diag "$TMP/prep.out"; diag "$TMP/prep.err"
+	fi
+done
+
+# the check can fail: a run that sent 30% more than the recording shows
+"$TP" trace "$TMP/tr.jsonl" "$TMP/tr.json" manual hotset 8000 11
+"$PY" - "$TMP/tr.json" "$TMP/tampered.json" <<'EOF'
+import json, sys
+o = json.load(open(sys.argv[1]))
+o["sent"] = int(o["sent"] * 1.3)
+json.dump(o, open(sys.argv[2], "w"))
+EOF
+run ptamp "$DS" policy replay "$TMP/tr.jsonl" --compare "$TMP/tampered.json"
+check "policy replay --compare: a run it does not match: DIFFER, exit 1" \
+	test "$(rc ptamp)" = 1 -a "$(grep -c '^sent .*DIFFER$' "$TMP/ptamp.out")" = 1 -a \
+	"$(tail -n 1 "$TMP/ptamp.out" | cut -d' ' -f1)" = DIFFER
+run ptol "$DS" policy replay "$TMP/tr.jsonl" --compare "$TMP/tampered.json" --tolerance 0.5:24:1
+check "policy replay --tolerance 0.5:24:1 accepts that run" test "$(rc ptol)" = 0
+
+run prepj "$DS" policy replay "$TMP/tr.jsonl" -j
+check "policy replay -j: the device model and one run per policy" \
+	py prepj "$TMP/prepj.out" <<'EOF'
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["npages"] == 2048 and o["pgsize"] == 4096 and o["iova"] == 0x1000000, o
+assert 6000 < o["write_rate"] < 10000, o["write_rate"]      # 8000 writes/s
+assert set(o["cost_model"]) == {"read_clear", "read", "clear"}, o
+assert len(o["runs"]) == 5, o["runs"]
+EOF
+
+run prec "$DS" policy recommend "$TMP/tr.jsonl" -j
+check "policy recommend -j: the converged run with the shortest migration" \
+	py prec "$TMP/prec.out" <<'EOF'
+import json, sys
+o = json.load(open(sys.argv[1]))
+runs = o["runs"]
+assert len(runs) == 7, [r["policy"] for r in runs]          # + manual:1, manual:8
+conv = [r for r in runs if r["converged"]]
+best = min(conv, key=lambda r: (r["total_ns"], r["downtime_ns"]))
+assert o["recommend"] == best["policy"], (o["recommend"], best["policy"])
+EOF
+run prect "$DS" policy recommend "$TMP/tr.jsonl"
+check "policy recommend: one 'recommend:' line with the numbers against eager" \
+	test "$(rc prect)" = 0 -a "$(grep -c '^recommend: .* pages sent, .* redundant, .*against eager' "$TMP/prect.out")" = 1
+
+# recordings it cannot use: one line, exit 1
+run pnobm "$DS" policy replay "$TMP/basic.jsonl"
+check "policy replay of a recording without bitmaps: one line, exit 1" \
+	expect_fail pnobm "dirtyscope: $TMP/basic.jsonl: no dirty bitmaps; record the migration with 'dirtyscope record --bitmaps'"
+run pmiss "$DS" policy recommend "$TMP/nonexistent.jsonl"
+check "policy recommend of a missing file: one line, exit 1" \
+	expect_fail pmiss "dirtyscope: cannot open $TMP/nonexistent.jsonl: No such file or directory"
+echo '{"policy":"eager"}' >"$TMP/notrun.json"
+run pnotrun "$DS" policy replay "$TMP/tr.jsonl" --compare "$TMP/notrun.json"
+check "policy replay --compare with a file that is no run: one line, exit 1" \
+	expect_fail pnotrun "dirtyscope: $TMP/notrun.json: not a reference loop result (\"sent\")"
