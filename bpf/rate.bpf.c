@@ -22,11 +22,24 @@ struct {
 /* records lost because the ring buffer was full */
 __u64 dropped = 0;
 
+/*
+ * No wakeup per record: rate and record poll on their own clock (an
+ * interval, at most 250 ms) and consume then, so wake them only once the
+ * ring buffer is a quarter full.  A wakeup per event is a context switch
+ * per dirty-tracking call, on the CPU of the VMM that made it.
+ */
+static __always_inline __u64 rate_wakeup(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= RATE_RINGBUF_BYTES / 4)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline int rate_handle(struct ds_dirty_event *e)
 {
 	if (filter_domain && e->domain_id != targ_domain)
 		return 0;
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), rate_wakeup()))
 		__sync_fetch_and_add(&dropped, 1);
 	return 0;
 }

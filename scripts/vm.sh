@@ -16,6 +16,7 @@
 #   --log FILE             serial log (default $DIRTYSCOPE_CACHE/logs/...)
 #   --cpu MODEL            QEMU -cpu (default max,pauth-impdef=on)
 #   --mem SIZE             guest memory (default 1G)
+#   --smp N                guest CPUs (default 1)
 #   --dma-delay-ns N       edu DMA completion delay (patched QEMU only;
 #                          default 100000)
 #   --edu N                number of edu devices (default 1)
@@ -37,6 +38,7 @@ TIMEOUT=900
 LOG=
 CPU="max,pauth-impdef=on"
 MEM=1G
+SMP=1
 DMA_DELAY_NS=100000
 DMA_SIZE=
 NEDU=1
@@ -62,6 +64,7 @@ parse_args() {
 		--log) LOG=$2; shift ;;
 		--cpu) CPU=$2; shift ;;
 		--mem) MEM=$2; shift ;;
+		--smp) SMP=$2; shift ;;
 		--dma-delay-ns) DMA_DELAY_NS=$2; shift ;;
 		--dma-size) DMA_SIZE=$2; shift ;;
 		--edu) NEDU=$2; shift ;;
@@ -155,7 +158,7 @@ qemu_cmd() {
 	[ -n "$RUN" ] && append+=" ds.run=$RUN"
 	[ -n "$APPEND" ] && append+=" $APPEND"
 	QEMU_CMD=("$QEMU" -M virt,gic-version=3,iommu=smmuv3 -cpu "$CPU"
-		-smp 1 -m "$MEM" -nic none -nographic -no-reboot
+		-smp "$SMP" -m "$MEM" -nic none -nographic -no-reboot
 		-kernel "$KERNEL" -initrd "$INITRD" -append "$append")
 	local i
 	for ((i = 0; i < NEDU; i++)); do

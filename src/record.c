@@ -370,6 +370,9 @@ int cmd_record(int argc, char **argv)
 			break;
 		ms = (deadline - now) / 1000000 + 1;
 		err = ds_stream_poll(stream, ms > REC_POLL_MS ? REC_POLL_MS : (int)ms);
+		/* the programs wake us only when the buffer fills up */
+		if (err >= 0 || err == -EINTR)
+			ds_stream_consume(stream);
 		if (out.err) {
 			ds_err("cannot write %s: %s", env.output, strerror(out.err));
 			goto out;

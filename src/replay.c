@@ -257,13 +257,14 @@ static int intervals(const struct ds_obs *obs, size_t nobs, uint64_t npages,
 {
 	uint64_t *lo = calloc(npages, sizeof(uint64_t));
 	bool *reported = calloc(npages, sizeof(bool));
+	bool *seen = calloc(npages, sizeof(bool));
 	uint64_t p, i, tau, prev = 0;
 	const struct ds_obs *o;
 	size_t k;
 	bool b;
 	int ret = -ENOMEM;
 
-	if (!lo || !reported)
+	if (!lo || !reported || !seen)
 		goto out;
 	ret = -EINVAL;
 	for (k = 0; k < nobs; k++) {
@@ -278,6 +279,17 @@ static int intervals(const struct ds_obs *obs, size_t nobs, uint64_t npages,
 		for (i = 0; i < o->n; i++) {
 			p = o->first + i;
 			b = o->bits[i / 64] >> (i % 64) & 1;
+			if (!seen[p]) {
+				/*
+				 * First sight: a bit set then was set before
+				 * the recording (a page written before tracking
+				 * started); no interval to learn from.
+				 */
+				seen[p] = true;
+				lo[p] = tau;
+				reported[p] = o->call == DS_CALL_READ && b;
+				continue;
+			}
 			if (o->call == DS_CALL_CLEAR) {
 				if (!b)
 					continue;
@@ -307,6 +319,7 @@ static int intervals(const struct ds_obs *obs, size_t nobs, uint64_t npages,
 out:
 	free(lo);
 	free(reported);
+	free(seen);
 	return ret;
 }
 
@@ -334,7 +347,8 @@ static double page_ll(const struct page_ivs *pg, const double *dl, double mu)
 	if (mu <= 0)
 		return pg->e > pg->s ? -INFINITY : 0;
 	for (i = pg->s; i < pg->e; i++)
-		ll += log(-expm1(-mu * dl[i]));
+		if (dl[i] > 0)
+			ll += log(-expm1(-mu * dl[i]));
 	return ll;
 }
 
@@ -345,7 +359,8 @@ static double page_dll(const struct page_ivs *pg, const double *dl, double mu)
 	size_t i;
 
 	for (i = pg->s; i < pg->e; i++)
-		g += dl[i] / expm1(mu * dl[i]);
+		if (dl[i] > 0)
+			g += dl[i] / expm1(mu * dl[i]);
 	return g;
 }
 
@@ -431,7 +446,9 @@ static void em_rates(const struct page_ivs *pg, uint64_t np, const double *dl,
 				sum += r[p * EM_CLASSES + j];
 			}
 			for (j = 0; j < EM_CLASSES; j++)
-				r[p * EM_CLASSES + j] /= sum;
+				r[p * EM_CLASSES + j] = sum > 0 ?
+					r[p * EM_CLASSES + j] / sum :
+					j == EM_CLASSES - 1;
 		}
 		/* M: class shares, and each class's rate (concave: bisect) */
 		for (j = 0; j < EM_CLASSES; j++) {
