@@ -39,6 +39,7 @@ enum {
 	OPT_COMPARE,
 	OPT_TOLERANCE,
 	OPT_HORIZON,
+	OPT_OVERHEAD,
 };
 
 static struct env {
@@ -55,6 +56,8 @@ static struct env {
 	const char *file;
 	const char *compare;
 	struct ds_mig_tolerance tol;
+	uint64_t overhead_ns;		/* added to every replayed call */
+	bool overhead_given;
 } env;
 
 static void env_defaults(void)
@@ -336,6 +339,10 @@ static const struct argp_option replay_opts[] = {
 	{ "compare", OPT_COMPARE, "RUN.json", 0,
 	  "check the replay of RUN's policy against RUN (a reference loop's -j "
 	  "output); exit 1 when they differ beyond the tolerance", 0 },
+	{ "call-overhead-us", OPT_OVERHEAD, "US", 0,
+	  "what a call costs the VMM besides the recorded kernel time "
+	  "(syscall entry and exit; default 0, or the run's syscall_ns with "
+	  "--compare)", 0 },
 	{ "tolerance", OPT_TOLERANCE, "REL:PAGES:ITERS", 0,
 	  "agreement: page counts within max(REL * run, PAGES), passes within "
 	  "ITERS (default 0.15:24:1)", 0 },
@@ -352,6 +359,15 @@ static error_t parse_replay(int key, char *arg, struct argp_state *state)
 	case OPT_COMPARE:
 		env.compare = arg;
 		break;
+	case OPT_OVERHEAD: {
+		uint64_t v;
+
+		if (!parse_u64(arg, 0, 1000000, &v))
+			argp_error(state, "invalid --call-overhead-us: %s", arg);
+		env.overhead_ns = v * 1000;
+		env.overhead_given = true;
+		break;
+	}
 	case OPT_TOLERANCE:
 		if (sscanf(arg, "%lf:%u:%u%c", &rel, &pages, &iters, &c) != 3 ||
 		    rel < 0 || rel > 10)
@@ -492,13 +508,15 @@ static int replay_one(struct replay_ctx *c, struct result *r)
 	uint64_t span = c->nobs ? c->obs[c->nobs - 1].ts_ns - c->obs[0].ts_ns : 0;
 	struct ds_mig_backend be;
 	struct ds_sim sim;
-	int ret;
+	int ret, k;
 
 	ret = ds_replay_build(c->obs, c->nobs, env.par.npages,
 			      env.horizon_s ? env.horizon_s * 1000000000ULL :
 			      4 * span + 1000000000ULL, env.seed, &sim,
 			      &c->info);
 	if (!ret) {
+		for (k = 0; k < DS_CALL_NR; k++)
+			sim.lat.call[k].a_ns += env.overhead_ns;
 		ds_sim_backend(&sim, &be);
 		ret = ds_mig_run(&r->pol, &env.par, &be, &r->st);
 	}
@@ -540,6 +558,8 @@ static struct json_object *info_json(const struct replay_ctx *c)
 		json_object_object_add(m, calls[k], l);
 	}
 	json_object_object_add(o, "cost_model", m);
+	json_object_object_add(o, "call_overhead_ns",
+			       json_object_new_uint64(env.overhead_ns));
 	return o;
 }
 
@@ -561,6 +581,9 @@ static void print_info(const struct replay_ctx *c)
 	       in->lat.call[DS_CALL_READ].b_ns, in->lat_samples[DS_CALL_READ],
 	       in->lat.call[DS_CALL_CLEAR].a_ns / 1e3,
 	       in->lat.call[DS_CALL_CLEAR].b_ns, in->lat_samples[DS_CALL_CLEAR]);
+	if (env.overhead_ns)
+		printf("call overhead: %.0f us per call on top\n",
+		       env.overhead_ns / 1e3);
 }
 
 /* --compare RUN.json: the reference loop's result for one policy */
@@ -588,6 +611,9 @@ static int compare_run(struct replay_ctx *c)
 		json_object_put(o);
 		return 1;
 	}
+	if (!env.overhead_given && json_object_object_get_ex(o, "syscall_ns", &p) &&
+	    json_object_is_type(p, json_type_int))
+		env.overhead_ns = json_object_get_uint64(p);
 	json_object_put(o);
 	ret = replay_one(c, &r);
 	if (ret) {

@@ -154,9 +154,15 @@ static int kcall_wait(struct run *r)
 	return r->be->wait_until(r->be->ctx, r->next_slot);
 }
 
-static void kcall_done(struct run *r)
+/*
+ * The link is free again once the call's kernel time has passed after its
+ * slot.  Not "now": a loop that started the call late (a stalled
+ * emulator, a preempted VMM) catches up with the next sends instead of
+ * shifting the whole schedule, so time follows the model (sends, calls).
+ */
+static void kcall_done(struct run *r, uint64_t ns)
 {
-	r->next_slot = r->be->now(r->be->ctx);
+	r->next_slot += ns;
 }
 
 /* read [first, first + n) into r->piece, and merge it into r->dirty */
@@ -173,7 +179,7 @@ static int do_read(struct run *r, uint64_t first, uint64_t n, bool clear)
 	ret = r->be->read(r->be->ctx, first, n, clear, r->piece, &ns);
 	if (ret)
 		return ret;
-	kcall_done(r);
+	kcall_done(r, ns);
 	r->st->reads++;
 	r->st->read_ns += ns;
 	if (r->pass)
@@ -204,7 +210,7 @@ static int do_clear(struct run *r, uint64_t first, uint64_t n)
 	ret = r->be->clear(r->be->ctx, first, n, r->piece, &ns);
 	if (ret)
 		return ret;
-	kcall_done(r);
+	kcall_done(r, ns);
 	r->st->clears++;
 	r->st->clear_ns += ns;
 	r->pass->clears++;

@@ -9,18 +9,23 @@
  * (GET_DIRTY_BITMAP with or without NO_CLEAR, CLEAR_DIRTY_BITMAP) or VFIO
  * type1 (GET_BITMAP, GET_BITMAP_NOCLEAR, CLEAR_BITMAP).
  *
- * Time is real: sends are paced at --send-us per page (the link), device
- * writes are issued when due (--rate per second), kernel calls take what
- * they take.  Each write stamps the page with its version, so at the end
+ * Sends are paced at --send-us per page (the link), device writes are
+ * issued when due (--rate per second), kernel calls take what they take
+ * (see below for a loop running late).  Each write stamps the page with its version, so at the end
  * the destination must equal the source: a page that differs is a dirty
  * write the tracking lost, and fails the run.
  *
  * Prints one JSON object (src/precopy_out.h, plus the run's setup and
  * "lost_pages"); exit 0 when the migration completed with nothing lost,
  * 1 when it failed or lost writes, 3 when it did not keep to its
- * schedule (device writes or the link's page slots late by more than
- * --max-lag-us on average: the emulator stalled, the run does not follow
- * the model and should be repeated).
+ * schedule (the link's page slots late by more than --max-lag-us on
+ * average: the emulator stalled, the run does not follow the model and
+ * should be repeated).
+ *
+ * Time is the model's: sends take --send-us each, calls what they took,
+ * device writes happen when the schedule reaches them.  Real time runs
+ * ahead when the loop is late (DMA, preemption); the loop then sends
+ * back to back until it has caught up.
  *
  *   migrate --uapi iommufd --policy manual --workload hotset --rate 4000
  */
@@ -31,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include "edudma.h"
 #include "precopy.h"
 #include "precopy_out.h"
@@ -104,14 +110,19 @@ static uint64_t live_now(void *ctx)
 	return mono_ns() - l->t0;
 }
 
-/* issue every write due by now: one 16-byte DMA of the page's next stamp */
-static int issue_due(struct live *l)
+/*
+ * Issue every write due by @upto: one 16-byte DMA of the page's next
+ * stamp.  The device follows the loop's schedule (the model's clock):
+ * a loop running late does not get writes from the future of its
+ * schedule, a loop on time gets them when they are due.
+ */
+static int issue_due(struct live *l, uint64_t upto)
 {
-	uint64_t now = live_now(l), lag, t;
+	uint64_t lag, t;
 	uint32_t v;
 	int ret;
 
-	while (!l->stopped && l->next_t <= now) {
+	while (!l->stopped && l->next_t <= upto) {
 		v = ++l->ver[l->next_page];
 		t = mono_ns();
 		ret = edu_dma(&l->d, true,
@@ -120,13 +131,12 @@ static int issue_due(struct live *l)
 		if (ret)
 			return ret;
 		l->dma_ns += mono_ns() - t;
-		lag = now - l->next_t;
+		lag = live_now(l) - l->next_t;
 		if (lag > l->write_lag_max)
 			l->write_lag_max = lag;
 		l->write_lag_sum += lag;
 		l->writes++;
 		l->next_page = ds_wl_next(&l->wl, &l->next_t);
-		now = live_now(l);
 	}
 	return 0;
 }
@@ -138,10 +148,10 @@ static int live_wait_until(void *ctx, uint64_t t)
 	int ret;
 
 	do {
-		ret = issue_due(l);
+		now = live_now(l);
+		ret = issue_due(l, now < t ? now : t);
 		if (ret)
 			return ret;
-		now = live_now(l);
 	} while (now < t);
 	/* how late the link's next slot starts: the model says on time */
 	lag = now - t;
@@ -227,6 +237,35 @@ static int live_stop_device(void *ctx)
 
 	l->stopped = true;
 	return 0;
+}
+
+/*
+ * What a call costs besides the kernel's work on it: the median of a
+ * null ioctl on the same file (iommufd: an unknown command; type1:
+ * CHECK_EXTENSION).  Under TCG it is ~0.1 ms, natively ~1 us; the
+ * replay adds it to the recorded in-kernel times.
+ */
+static uint64_t null_ioctl_ns(struct live *l)
+{
+	uint64_t t[64], tmp, t0;
+	int i, j;
+
+	for (i = 0; i < 64; i++) {
+		t0 = mono_ns();
+		if (env.uapi == UAPI_IOMMUFD)
+			ioctl(l->d.iommufd, _IO(IOMMUFD_TYPE, 0xff));
+		else
+			ioctl(l->d.container_fd, VFIO_CHECK_EXTENSION,
+			      VFIO_TYPE1v2_IOMMU);
+		t[i] = mono_ns() - t0;
+	}
+	for (i = 1; i < 64; i++)
+		for (j = i; j > 0 && t[j - 1] > t[j]; j--) {
+			tmp = t[j];
+			t[j] = t[j - 1];
+			t[j - 1] = tmp;
+		}
+	return t[32];
 }
 
 /* --- setup ------------------------------------------------------------- */
@@ -325,7 +364,7 @@ static const struct argp_option opts[] = {
 	{ "downtime-us", OPT_DOWNTIME_US, "US", 0, "stop-and-copy target (default 2000)", 0 },
 	{ "max-iters", OPT_MAX_ITERS, "N", 0, "passes after the first, at most (default 30)", 0 },
 	{ "seed", OPT_SEED, "N", 0, "workload seed (default 1)", 0 },
-	{ "max-lag-us", OPT_MAX_LAG, "US", 0, "exit 3 when writes or page slots were this late on average (default 500)", 0 },
+	{ "max-lag-us", OPT_MAX_LAG, "US", 0, "exit 3 when page slots were this late on average (default 500)", 0 },
 	{ "output", 'o', "FILE", 0, "JSON result to FILE (default stdout)", 0 },
 	{},
 };
@@ -407,7 +446,7 @@ int main(int argc, char **argv)
 	struct ds_mig_stats st;
 	struct json_object *o;
 	struct live l = {};
-	uint64_t p, lost = 0, lag, slip;
+	uint64_t p, lost = 0, lag, slip, syscall_ns;
 	char wname[48];
 	FILE *f = stdout;
 	int ret;
@@ -443,6 +482,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "migrate: DMA failed: %s\n", strerror(-ret));
 		return 1;
 	}
+	syscall_ns = null_ioctl_ns(&l);
 	l.next_page = ds_wl_next(&l.wl, &l.next_t);
 	l.t0 = mono_ns();
 	ret = ds_mig_run(&env.pol, &env.par, &be, &st);
@@ -471,11 +511,11 @@ int main(int argc, char **argv)
 			       json_object_new_uint64(l.wait_lag_max));
 	json_object_object_add(o, "link_lag_mean_ns", json_object_new_uint64(slip));
 	json_object_object_add(o, "paced",
-			       json_object_new_boolean(lag <= env.max_lag_ns &&
-						       slip <= env.max_lag_ns));
+			       json_object_new_boolean(slip <= env.max_lag_ns));
 	json_object_object_add(o, "dma_ns_mean",
 			       json_object_new_uint64(l.writes ? l.dma_ns / l.writes : 0));
 	json_object_object_add(o, "split", json_object_new_boolean(l.split));
+	json_object_object_add(o, "syscall_ns", json_object_new_uint64(syscall_ns));
 	json_object_object_add(o, "lost_pages", json_object_new_uint64(lost));
 	if (env.out && strcmp(env.out, "-")) {
 		f = fopen(env.out, "w");
@@ -494,11 +534,10 @@ int main(int argc, char **argv)
 	edu_close(&l.d);
 	if (lost)
 		return 1;
-	if (lag > env.max_lag_ns || slip > env.max_lag_ns) {
-		fprintf(stderr, "migrate: pacing lost: writes %" PRIu64
-			" us, link slots %" PRIu64 " us late on average "
-			"(--max-lag-us %" PRIu64 ")\n", lag / 1000,
-			slip / 1000, env.max_lag_ns / 1000);
+	if (slip > env.max_lag_ns) {
+		fprintf(stderr, "migrate: pacing lost: the link's page slots "
+			"were %" PRIu64 " us late on average (--max-lag-us %"
+			PRIu64 ")\n", slip / 1000, env.max_lag_ns / 1000);
 		return 3;
 	}
 	return 0;

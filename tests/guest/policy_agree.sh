@@ -55,12 +55,12 @@ for c in iommufd:eager:uniform iommufd:manual:hotset iommufd:chunked:1:ring \
 	ok $rc "$uapi, $pol, $wl: the replay of the recording agrees with the run"
 done
 
-for wl in uniform hotset ring; do
-	$DS policy recommend $T/iommufd-*-$wl.jsonl > $T/rec-$wl.txt 2>&1
+for name in iommufd-eager-uniform iommufd-manual-hotset iommufd-chunked:1-ring; do
+	$DS policy recommend $T/$name.jsonl > $T/rec-$name.txt 2>&1
 	rc=$?
-	sed 's/^/# /' $T/rec-$wl.txt
-	grep -q '^recommend: ' $T/rec-$wl.txt || rc=1
-	ok $rc "policy recommend names a policy for the $wl recording"
+	sed 's/^/# /' $T/rec-$name.txt
+	grep -q '^recommend: ' $T/rec-$name.txt || rc=1
+	ok $rc "policy recommend names a policy for the $name recording"
 done
 
 exit $failed
