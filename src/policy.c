@@ -547,6 +547,9 @@ static struct json_object *info_json(const struct replay_ctx *c)
 	json_object_object_add(o, "write_rate", ds_json_double(in->rate_per_s));
 	json_object_object_add(o, "active_pages",
 			       json_object_new_uint64(in->active_pages));
+	json_object_object_add(o, "period_ns", json_object_new_uint64(in->period_ns));
+	json_object_object_add(o, "periodic_pages",
+			       json_object_new_uint64(in->periodic_pages));
 	for (k = 0; k < DS_CALL_NR; k++) {
 		struct json_object *l = json_object_new_object();
 
@@ -581,6 +584,10 @@ static void print_info(const struct replay_ctx *c)
 	       in->lat.call[DS_CALL_READ].b_ns, in->lat_samples[DS_CALL_READ],
 	       in->lat.call[DS_CALL_CLEAR].a_ns / 1e3,
 	       in->lat.call[DS_CALL_CLEAR].b_ns, in->lat_samples[DS_CALL_CLEAR]);
+	if (in->periodic_pages)
+		printf("periodic writers: %" PRIu64 " pages written every %.2f ms "
+		       "(a ring), the others Poisson\n", in->periodic_pages,
+		       in->period_ns / 1e6);
 	if (env.overhead_ns)
 		printf("call overhead: %.0f us per call on top\n",
 		       env.overhead_ns / 1e3);

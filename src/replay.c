@@ -337,6 +337,9 @@ out:
 struct page_ivs {
 	size_t s, e;		/* its dirty lengths: dl[s..e) */
 	double clean;		/* total clean time */
+	size_t is, ie;		/* its intervals: ivs[is..ie) */
+	double ll;		/* log-likelihood under the Poisson classes */
+	bool periodic;		/* better explained by the periodic class */
 };
 
 static double page_ll(const struct page_ivs *pg, const double *dl, double mu)
@@ -390,7 +393,7 @@ static double median_len(const double *dl, size_t n)
 	return m > 0 ? m : 1;
 }
 
-static void em_rates(const struct page_ivs *pg, uint64_t np, const double *dl,
+static void em_rates(struct page_ivs *pg, uint64_t np, const double *dl,
 		     double *r, double *rate)
 {
 	double mu[EM_CLASSES], pi[EM_CLASSES], ll[EM_CLASSES];
@@ -479,7 +482,325 @@ static void em_rates(const struct page_ivs *pg, uint64_t np, const double *dl,
 		rate[p] = 0;
 		for (j = 0; j < EM_CLASSES; j++)
 			rate[p] += r[p * EM_CLASSES + j] * mu[j];
+		/* the page's likelihood under the mixture, for the periodic test */
+		max = -INFINITY;
+		for (j = 0; j < EM_CLASSES; j++) {
+			ll[j] = pi[j] > 0 ? log(pi[j]) + page_ll(&pg[p], dl, mu[j]) :
+				-INFINITY;
+			if (ll[j] > max)
+				max = ll[j];
+		}
+		sum = 0;
+		for (j = 0; j < EM_CLASSES && isfinite(max); j++)
+			sum += isfinite(ll[j]) ? exp(ll[j] - max) : 0;
+		pg[p].ll = isfinite(max) ? max + log(sum) : -INFINITY;
 	}
+}
+
+/*
+ * A periodic class: a DMA ring writes each of its pages once per lap, P
+ * apart, which a Poisson rate fits badly (it over-counts the pages a
+ * short window finds dirty after a long one).  For a period P and a
+ * page's intervals, the phases (write times mod P) that fit them form a
+ * subset of [0, P): a dirty interval needs a write in it, a clean one
+ * none; its measure over P is the page's likelihood under a uniform
+ * phase.  Intervals are widened (dirty) or narrowed (clean) by a jitter
+ * of 1% of P + 50 us: recorded times are when the calls entered the
+ * kernel, not when the device wrote.
+ */
+struct phase_set {
+	double *lo, *hi;	/* disjoint, sorted, in [0, P) */
+	size_t n, cap;
+};
+
+/* keep the part of @ps inside the segments [glo[i], ghi[i]) */
+static void phase_and(struct phase_set *ps, const double *glo,
+		      const double *ghi, int ng, double *tlo, double *thi)
+{
+	size_t i, n = 0;
+	int g;
+
+	for (i = 0; i < ps->n; i++)
+		for (g = 0; g < ng; g++) {
+			double a = ps->lo[i] > glo[g] ? ps->lo[i] : glo[g];
+			double b = ps->hi[i] < ghi[g] ? ps->hi[i] : ghi[g];
+
+			if (b > a && n < ps->cap) {
+				tlo[n] = a;
+				thi[n] = b;
+				n++;
+			}
+		}
+	/* segments of one g are sorted; merge-sort the (at most 2) runs */
+	for (i = 1; i < n; i++) {
+		double a = tlo[i], b = thi[i];
+		size_t k = i;
+
+		while (k > 0 && tlo[k - 1] > a) {
+			tlo[k] = tlo[k - 1];
+			thi[k] = thi[k - 1];
+			k--;
+		}
+		tlo[k] = a;
+		thi[k] = b;
+	}
+	memcpy(ps->lo, tlo, n * sizeof(double));
+	memcpy(ps->hi, thi, n * sizeof(double));
+	ps->n = n;
+}
+
+/*
+ * The phases of period P that fit a page's intervals; its measure, or
+ * -1 when none fits.  @ps has room for 2 * (intervals + 1) segments,
+ * @tlo/@thi as much scratch.
+ */
+static double phase_fit(const struct iv *v, size_t n, double P,
+			struct phase_set *ps, double *tlo, double *thi)
+{
+	double eps = 0.01 * P + 50000, a, L, st, glo[2], ghi[2], m = 0;
+	size_t i;
+	int ng;
+
+	ps->n = 1;
+	ps->lo[0] = 0;
+	ps->hi[0] = P;
+	for (i = 0; i < n && ps->n; i++) {
+		if (v[i].kind == IV_HIDDEN)
+			continue;
+		if (v[i].kind == IV_DIRTY) {
+			a = (double)v[i].a - eps;
+			L = (double)(v[i].b - v[i].a) + 2 * eps;
+			if (L >= P)
+				continue;
+			st = fmod(a < 0 ? a + P * ceil(-a / P) : a, P);
+			ng = 0;
+			glo[ng] = st;
+			ghi[ng++] = st + L < P ? st + L : P;
+			if (st + L > P) {
+				glo[ng] = 0;
+				ghi[ng++] = st + L - P;
+			}
+		} else {
+			a = (double)v[i].a + eps;
+			L = (double)(v[i].b - v[i].a) - 2 * eps;
+			if (L <= 0)
+				continue;
+			if (L >= P)
+				return -1;
+			st = fmod(a, P);
+			ng = 0;
+			if (st + L <= P) {
+				glo[ng] = 0;
+				ghi[ng++] = st;
+				glo[ng] = st + L;
+				ghi[ng++] = P;
+			} else {
+				glo[ng] = st + L - P;
+				ghi[ng++] = st;
+			}
+		}
+		phase_and(ps, glo, ghi, ng, tlo, thi);
+	}
+	for (i = 0; i < ps->n; i++)
+		m += ps->hi[i] - ps->lo[i];
+	return ps->n ? m : -1;
+}
+
+#define RING_MIN_RUN	16	/* consecutive pages */
+
+struct periodic {
+	double P;		/* ns, 0: no periodic class */
+	uint64_t pages;
+};
+
+/* how much better period P explains the pages than the Poisson classes */
+static double periodic_gain(const struct page_ivs *pg, uint64_t np,
+			    const struct iv *ivs, double P,
+			    struct phase_set *ps, double *tlo, double *thi)
+{
+	double g = 0, m;
+	uint64_t p;
+
+	for (p = 0; p < np; p++) {
+		if (pg[p].e == pg[p].s)
+			continue;	/* never dirty: nothing periodic */
+		m = phase_fit(ivs + pg[p].is, pg[p].ie - pg[p].is, P, ps,
+			      tlo, thi);
+		if (m > 0 && log(m / P) > pg[p].ll)
+			g += log(m / P) - pg[p].ll;
+	}
+	return g;
+}
+
+/*
+ * Search the period that gains most over the Poisson classes: a log grid
+ * from 0.5 ms to half the recording's span (a period is only told from
+ * one long interval after two laps), refined three times around the
+ * best.  Pages that period explains better than the Poisson classes by
+ * a factor e, in runs of RING_MIN_RUN consecutive pages or more, are
+ * marked periodic.
+ */
+static void find_periodic(struct page_ivs *pg, uint64_t np,
+			  const struct iv *ivs, size_t niv, double span,
+			  struct periodic *out)
+{
+	struct phase_set ps = { 0 };
+	double *tlo, *thi, lo = 5e5, hi = span / 2, best = 0, bestg = 0, step, P, g, m;
+	size_t maxn = 0;
+	uint64_t p, q, n = 0;
+	int i, round;
+
+	out->P = 0;
+	out->pages = 0;
+	if (hi <= 2 * lo)
+		return;
+	for (p = 0; p < np; p++)
+		if (pg[p].ie - pg[p].is > maxn)
+			maxn = pg[p].ie - pg[p].is;
+	ps.cap = 2 * (maxn + 2);
+	ps.lo = malloc(ps.cap * sizeof(double));
+	ps.hi = malloc(ps.cap * sizeof(double));
+	tlo = malloc(ps.cap * sizeof(double));
+	thi = malloc(ps.cap * sizeof(double));
+	(void)niv;
+	if (!ps.lo || !ps.hi || !tlo || !thi)
+		goto out;
+
+	step = pow(hi / lo, 1.0 / 63);
+	for (i = 0; i < 64; i++) {
+		P = lo * pow(step, i);
+		g = periodic_gain(pg, np, ivs, P, &ps, tlo, thi);
+		if (g > bestg) {
+			bestg = g;
+			best = P;
+		}
+	}
+	for (round = 0; round < 3 && best > 0; round++) {
+		double c = best, f = pow(step, 2.0 / 16);
+
+		for (i = -8; i <= 8; i++) {
+			P = c * pow(f, i);
+			if (P > hi)
+				break;
+			g = periodic_gain(pg, np, ivs, P, &ps, tlo, thi);
+			if (g > bestg) {
+				bestg = g;
+				best = P;
+			}
+		}
+		step = pow(step, 2.0 / 16);
+	}
+	if (best <= 0)
+		goto out;
+	for (p = 0; p < np; p++) {
+		if (pg[p].e == pg[p].s)
+			continue;
+		m = phase_fit(ivs + pg[p].is, pg[p].ie - pg[p].is, best, &ps,
+			      tlo, thi);
+		pg[p].periodic = m > 0 && log(m / best) > pg[p].ll + 1;
+		n += pg[p].periodic;
+	}
+	/*
+	 * A ring's buffers are consecutive pages; pages a period merely
+	 * happens to fit (a Poisson writer seen a few times fits many long
+	 * periods) are scattered.  Keep runs of RING_MIN_RUN pages or more.
+	 */
+	for (p = 0; p < np; p = q) {
+		uint64_t q0;
+
+		for (q = p; q < np && pg[q].periodic; q++)
+			;
+		if (q - p < RING_MIN_RUN)
+			for (q0 = p; q0 < q; q0++)
+				pg[q0].periodic = false;
+		if (q == p)
+			q++;
+	}
+	for (p = 0, n = 0; p < np; p++)
+		n += pg[p].periodic;
+	if (n >= RING_MIN_RUN) {
+		out->P = best;
+		out->pages = n;
+	} else {
+		for (p = 0; p < np; p++)
+			pg[p].periodic = false;
+	}
+out:
+	free(ps.lo);
+	free(ps.hi);
+	free(tlo);
+	free(thi);
+}
+
+/*
+ * Writes of a periodic page: a phase drawn among those that fit, then
+ * one write every P; a write that landed in a clean interval (the jitter)
+ * is dropped and a dirty interval left without one gets one, so the
+ * recorded bitmaps are read back exactly.
+ */
+static int periodic_writes(const struct iv *v, size_t n, double P,
+			   uint64_t horizon, uint64_t *rng, struct pairs *w,
+			   uint64_t span, uint64_t *in_span)
+{
+	struct phase_set ps = { 0 };
+	double *tlo = NULL, *thi = NULL, m, u, phi = 0, t;
+	size_t i, first = w->n, k;
+	int ret = -ENOMEM;
+	bool hit;
+
+	ps.cap = 2 * (n + 2);
+	ps.lo = malloc(ps.cap * sizeof(double));
+	ps.hi = malloc(ps.cap * sizeof(double));
+	tlo = malloc(ps.cap * sizeof(double));
+	thi = malloc(ps.cap * sizeof(double));
+	if (!ps.lo || !ps.hi || !tlo || !thi)
+		goto out;
+	m = phase_fit(v, n, P, &ps, tlo, thi);
+	if (m > 0) {
+		u = ds_rand_unit(rng) * m;
+		for (i = 0; i < ps.n; i++) {
+			if (u < ps.hi[i] - ps.lo[i]) {
+				phi = ps.lo[i] + u;
+				break;
+			}
+			u -= ps.hi[i] - ps.lo[i];
+		}
+	}
+	for (t = phi; t <= (double)horizon; t += P) {
+		uint64_t tt = (uint64_t)t + 1;
+
+		for (i = 0; i < n; i++)
+			if (v[i].kind == IV_CLEAN && tt > v[i].a && tt <= v[i].b)
+				break;
+		if (i < n)
+			continue;
+		ret = pair_add(w, v[0].page, tt);
+		if (ret)
+			goto out;
+		if (tt <= span)
+			(*in_span)++;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i].kind != IV_DIRTY)
+			continue;
+		for (k = first, hit = false; k < w->n && !hit; k++)
+			hit = w->t[k] > v[i].a && w->t[k] <= v[i].b;
+		if (hit)
+			continue;
+		ret = pair_add(w, v[i].page, v[i].b - (uint64_t)(ds_rand_unit(rng) *
+				(double)(v[i].b - v[i].a)));
+		if (ret)
+			goto out;
+		if (v[i].b <= span)
+			(*in_span)++;
+	}
+	ret = 0;
+out:
+	free(ps.lo);
+	free(ps.hi);
+	free(tlo);
+	free(thi);
+	return ret;
 }
 
 int ds_replay_build(const struct ds_obs *obs, size_t nobs, uint64_t npages,
@@ -489,6 +810,7 @@ int ds_replay_build(const struct ds_obs *obs, size_t nobs, uint64_t npages,
 	struct ivs ivs = { 0 };
 	struct pairs w = { 0 };
 	struct page_ivs *pg = NULL;
+	struct periodic per;
 	double *dl = NULL, *resp = NULL, *rate = NULL, len;
 	uint64_t rng = seed, k, j, t, p;
 	size_t i, s, e, nd = 0;
@@ -523,6 +845,7 @@ int ds_replay_build(const struct ds_obs *obs, size_t nobs, uint64_t npages,
 	for (s = 0; s < ivs.n; s = e) {
 		p = ivs.v[s].page;
 		pg[p].s = nd;
+		pg[p].is = s;
 		for (e = s; e < ivs.n && ivs.v[e].page == p; e++) {
 			len = (double)(ivs.v[e].b - ivs.v[e].a);
 			if (ivs.v[e].kind == IV_DIRTY) {
@@ -536,13 +859,27 @@ int ds_replay_build(const struct ds_obs *obs, size_t nobs, uint64_t npages,
 			}
 		}
 		pg[p].e = nd;
+		pg[p].ie = e;
 	}
 	em_rates(pg, npages, dl, resp, rate);
+	find_periodic(pg, npages, ivs.v, ivs.n, (double)info->span_ns, &per);
+	info->period_ns = (uint64_t)per.P;
+	info->periodic_pages = per.pages;
 
 	for (s = 0; s < ivs.n; s = e) {
 		p = ivs.v[s].page;
 		for (e = s; e < ivs.n && ivs.v[e].page == p; e++)
 			;
+		if (pg[p].periodic) {
+			info->active_pages++;
+			info->rate_per_s += 1e9 / per.P;
+			ret = periodic_writes(ivs.v + s, e - s, per.P, horizon_ns,
+					      &rng, &w, info->span_ns,
+					      &info->writes);
+			if (ret)
+				goto out;
+			continue;
+		}
 		if (rate[p] > 0)
 			info->active_pages++;
 		info->rate_per_s += rate[p] * 1e9;

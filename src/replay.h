@@ -39,6 +39,8 @@ struct ds_replay_info {
 	uint64_t writes;		/* reconstructed, within the recording */
 	uint64_t active_pages;		/* pages with a nonzero rate */
 	double rate_per_s;		/* sum of the pages' rates */
+	uint64_t period_ns;		/* the periodic class, 0: none */
+	uint64_t periodic_pages;
 	struct ds_lat_model lat;
 	unsigned int lat_fitted;	/* bit per enum ds_call: from the trace */
 	uint64_t lat_samples[DS_CALL_NR];

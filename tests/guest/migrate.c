@@ -67,7 +67,7 @@ static struct env {
 	const char *out;
 	uint64_t max_lag_ns;
 } env = {
-	.max_lag_ns = 500000,
+	.max_lag_ns = 2000000,
 	.rate = 4000,
 	.size_mib = 8,
 	.seed = 1,
@@ -364,7 +364,7 @@ static const struct argp_option opts[] = {
 	{ "downtime-us", OPT_DOWNTIME_US, "US", 0, "stop-and-copy target (default 2000)", 0 },
 	{ "max-iters", OPT_MAX_ITERS, "N", 0, "passes after the first, at most (default 30)", 0 },
 	{ "seed", OPT_SEED, "N", 0, "workload seed (default 1)", 0 },
-	{ "max-lag-us", OPT_MAX_LAG, "US", 0, "exit 3 when page slots were this late on average (default 500)", 0 },
+	{ "max-lag-us", OPT_MAX_LAG, "US", 0, "exit 3 when page slots were this late on average (default 2000)", 0 },
 	{ "output", 'o', "FILE", 0, "JSON result to FILE (default stdout)", 0 },
 	{},
 };

@@ -4,7 +4,7 @@
 # policy_bench [RATE] [SEEDS]: the reference pre-copy loop (migrate) for
 # every uAPI, workload and clear policy; one "policy-run: {JSON}" line per
 # run on the console, collected by bench/policy/run.sh.  A run whose pacing
-# broke (exit 3) is repeated, up to three times.  Not a test.
+# broke (exit 3) is repeated, up to five times.  Not a test.
 rate=${1:-8000}
 seeds=${2:-1 2 3}
 for uapi in iommufd type1; do
@@ -12,7 +12,7 @@ for uapi in iommufd type1; do
 		for pol in eager manual chunked:1 chunked:4 adaptive; do
 			for seed in $seeds; do
 				# exit 3: the emulator stalled; run it again
-				for try in 1 2 3; do
+				for try in 1 2 3 4 5; do
 					out=$(/tests/migrate --uapi $uapi -p $pol \
 					      -w $wl -r "$rate" --seed "$seed")
 					rc=$?

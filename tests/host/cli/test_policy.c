@@ -399,6 +399,39 @@ static void test_replay_agreement(void)
 	}
 }
 
+/* a ring is told from Poisson writers: its pages, its period */
+static void test_ring_detection(void)
+{
+	static const struct { const char *wl; uint64_t lo, hi; } c[] = {
+		{ "ring:512", 480, 512 }, { "ring:256", 240, 256 },
+		{ "uniform", 0, 0 }, { "hotset", 0, 0 },
+	};
+	struct ds_replay_info info;
+	struct ds_mig_stats st;
+	struct ds_obs_log log;
+	struct ds_sim sim;
+	double want;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		memset(&log, 0, sizeof(log));
+		simulate("eager", c[i].wl, 8000, 5, &log, &st, NULL);
+		ret = ds_replay_build(log.v, log.n, NPAGES, HORIZON, 9, &sim,
+				      &info);
+		ds_sim_free(&sim);
+		ds_obs_log_free(&log);
+		/* a ring of N pages at 8000 writes/s: every page each N/8000 s */
+		want = c[i].lo ? (c[i].hi / 8000.0) * 1e9 : 0;
+		CHECK(!ret && info.periodic_pages >= c[i].lo &&
+		      info.periodic_pages <= c[i].hi &&
+		      (!want || fabs(info.period_ns / want - 1) < 0.1),
+		      "%s, eager trace: %llu periodic pages, period %.1f ms (%.1f)",
+		      c[i].wl, (unsigned long long)info.periodic_pages,
+		      info.period_ns / 1e6, want / 1e6);
+	}
+}
+
 static const enum ds_bm_kind kind_of_call[] = {
 	[DS_CALL_READ_CLEAR] = DS_BM_GET,
 	[DS_CALL_READ] = DS_BM_GET_NOCLEAR,
@@ -477,5 +510,6 @@ int main(int argc, char **argv)
 	test_adaptive_group();
 	test_replay_math();
 	test_replay_agreement();
+	test_ring_detection();
 	return failures ? 1 : 0;
 }
