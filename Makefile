@@ -13,11 +13,12 @@
 #   make demo    build everything, boot the test bed, run a DMA workload
 #   make check   all tests; the last line is "N passed, N failed"
 #   make bench   native scan/clear/split/merge benchmark (docs/perf.md)
+#   make bench-policy   clear policies migrating in the guest (docs/perf.md)
 
 SHELL := /bin/bash
 export DIRTYSCOPE_CACHE ?= $(HOME)/.cache/dirtyscope
 
-.PHONY: all deps kernel qemu guest cli demo check bench clean help
+.PHONY: all deps kernel qemu guest cli demo check bench bench-policy clean help
 
 all: kernel qemu guest cli
 
@@ -52,6 +53,10 @@ check: deps
 # Native benchmark of the io-pgtable dirty operations (docs/perf.md).
 bench: kernel
 	@$(MAKE) -s -C bench/pgtable bench
+
+# The reference pre-copy loop under every clear policy, in the guest.
+bench-policy: kernel qemu guest
+	@bench/policy/run.sh
 
 clean:
 	rm -rf build
