@@ -20,7 +20,7 @@
 #   --only KERNEL       one of the two boots
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
-cd "$DS_TOP"
+cd "$DS_TOP" || exit 2
 
 QEMU=
 OUT=build/gate
