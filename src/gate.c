@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include "afile.h"
 #include "benchfile.h"
 #include "dirtyscope.h"
