@@ -69,6 +69,9 @@ if build qemu-stock scripts/qemu.sh stock; then
 fi
 built kernel && build guest scripts/initramfs.sh
 built kernel || failed_builds+=(guest)
+# the latency gate's deliberately slowed kernel (own directory, cached)
+built kernel && build kernel-slow scripts/kernel-variant.sh slow tests/gate/slow-scan.patch
+built kernel || failed_builds+=(kernel-slow)
 
 # --- kernel series: checkpatch --strict, every prefix builds ----------------
 suite series kernel scripts/series-check.sh
@@ -87,6 +90,8 @@ suite guest-httu qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --edu 2 \
 	--tests "$(cat tests/guest/suites/httu)" --log "$OUT/guest-httu.log"
 suite guest-stock qemu,guest scripts/vm.sh --qemu "$QEMU" --httu off \
 	--tests "$(cat tests/guest/suites/nohttu)" --log "$OUT/guest-stock.log"
+# the latency gate: main kernel passes, slowed kernel fails (tests/gate)
+suite gate qemu,guest,kernel-slow scripts/gate-check.sh --qemu "$QEMU" --out "$OUT/gate"
 
 progress check "done"
 python3 scripts/tap-summary.py "$OUT"/*.tap

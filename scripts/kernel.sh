@@ -10,10 +10,17 @@
 #
 # Usage: scripts/kernel.sh [source|config|build|all]   (default: all)
 # DS_SERIES_LIMIT=N applies only the first N patches (bisection builds).
+# DS_EXTRA_PATCHES="P..." applies these patch files after the series, and
+# DS_KERNEL_DIR=DIR builds in DIR/{src,build,headers} instead of linux/
+# (kernel variants: scripts/kernel-variant.sh; pristine/ stays shared).
+# ccache runs with CCACHE_BASEDIR=$DIRTYSCOPE_CACHE and CCACHE_NOHASHDIR, so
+# a tree in another directory of the same depth (DIR/src, DIR/build) hits
+# the objects of this one.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-KDIR=$DIRTYSCOPE_CACHE/linux
+KDIR=${DS_KERNEL_DIR:-$DIRTYSCOPE_CACHE/linux}
+PRISTINE_ROOT=$DIRTYSCOPE_CACHE/linux/pristine
 SRC=$KDIR/src
 OUT=$KDIR/build
 HDR=$KDIR/headers
@@ -23,6 +30,7 @@ TARBALL=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 JOBS=${JOBS:-$(nproc)}
 
 kmake() {
+	CCACHE_BASEDIR=$DIRTYSCOPE_CACHE CCACHE_NOHASHDIR=1 \
 	make -s -C "$SRC" O="$OUT" ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" \
 		CC="ccache ${CROSS_COMPILE}gcc" HOSTCC="ccache gcc" "$@"
 }
@@ -40,7 +48,7 @@ do_source() {
 	if [ -n "$base" ] && [ "$ver" != "$base" ]; then
 		progress kernel "note: series recorded against $base, building on $ver"
 	fi
-	local pristine=$KDIR/pristine/$ver
+	local pristine=$PRISTINE_ROOT/$ver
 	if [ ! -f "$pristine/.extracted" ]; then
 		progress kernel "extracting linux-source-6.12 $ver"
 		rm -rf "$pristine"
@@ -65,6 +73,12 @@ do_source() {
 		n=$((n + 1))
 	done < <(series_patches | head -n "${DS_SERIES_LIMIT:-1000000}")
 	progress kernel "applied $n patch(es) from kernel-patches/series"
+	for p in ${DS_EXTRA_PATCHES:-}; do
+		patch -s -p1 -d "$stage" --fuzz=0 --forward --batch \
+			--no-backup-if-mismatch -r - -i "$p" ||
+			die "$p does not apply cleanly on top of the series"
+		progress kernel "applied $p"
+	done
 	mkdir -p "$SRC"
 	rsync -a --checksum --delete --exclude=/.extracted "$stage/" "$SRC/"
 	rm -rf "$stage"

@@ -16,6 +16,8 @@ int cmd_rate(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_gate(int argc, char **argv);
 
 /* set by SIGINT/SIGTERM once ds_setup_signals() ran */
 extern volatile sig_atomic_t ds_exiting;

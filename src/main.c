@@ -26,6 +26,8 @@ static const struct ds_cmd ds_cmds[] = {
 	{ "record", cmd_record, "record dirty-tracking events to a file" },
 	{ "report", cmd_report, "summarize a recording (histograms, rates, heat map)" },
 	{ "policy", cmd_policy, "choose a clear policy: simulate, replay, recommend" },
+	{ "bench", cmd_bench, "run a benchmark program, write its samples for gate" },
+	{ "gate", cmd_gate, "compare a benchmark run with a baseline (CI latency gate)" },
 };
 
 #define DS_NR_CMDS	(sizeof(ds_cmds) / sizeof(ds_cmds[0]))

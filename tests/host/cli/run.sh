@@ -845,6 +845,10 @@ else
 	not_ok "no attach_test programs left loaded (bpftool prog show)"
 fi
 
+# --- bench and gate (tests/host/cli/gate.sh) --------------------------------
+
+. "$HERE/gate.sh"
+
 echo "1..$n"
 if [ "$failed" -ne 0 ]; then
 	echo "# $failed of $n failed"
