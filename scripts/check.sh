@@ -90,6 +90,9 @@ suite guest-httu qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --edu 2 \
 	--tests "$(cat tests/guest/suites/httu)" --log "$OUT/guest-httu.log"
 suite guest-stock qemu,guest scripts/vm.sh --qemu "$QEMU" --httu off \
 	--tests "$(cat tests/guest/suites/nohttu)" --log "$OUT/guest-stock.log"
+suite guest-policy qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on \
+	--dma-delay-ns 1000 --tests "$(cat tests/guest/suites/policy)" \
+	--log "$OUT/guest-policy.log"
 # the latency gate: main kernel passes, slowed kernel fails (tests/gate)
 suite gate qemu,guest,kernel-slow scripts/gate-check.sh --qemu "$QEMU" --out "$OUT/gate"
 
