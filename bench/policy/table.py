@@ -11,7 +11,8 @@ import json
 import sys
 from collections import defaultdict
 
-POLICY_ORDER = ["eager", "manual:2", "chunked:1", "chunked:4", "adaptive"]
+POLICY_ORDER = ["eager", "manual:1", "manual:2", "manual:8", "chunked:1",
+                "chunked:4", "adaptive"]
 
 
 def main():

@@ -9,7 +9,7 @@ rate=${1:-8000}
 seeds=${2:-1 2 3}
 for uapi in iommufd type1; do
 	for wl in uniform hotset ring; do
-		for pol in eager manual chunked:1 chunked:4 adaptive; do
+		for pol in eager manual:1 manual manual:8 chunked:1 chunked:4 adaptive; do
 			for seed in $seeds; do
 				# exit 3: the emulator stalled; run it again
 				for try in 1 2 3 4 5; do
