@@ -12,10 +12,13 @@
  * set, leaf size, dirty}.  After each operation the pages it touched are
  * checked: translation, leaf size, DBM and dirty state.  Every scan runs
  * twice on the same descriptors, upstream 6.12's walk and the file under
- * test's, which must agree exactly (return value, bitmap, gather range,
- * dirty count, descriptors afterwards); where the model can predict the
- * result (the range starts on a leaf boundary and has no hole) it must
- * also be the model's.
+ * test's.  Where no leaf straddles an end of the range they must agree
+ * exactly (return value, bitmap, gather range, dirty count, descriptors
+ * afterwards); where one does, upstream's walk skips the start of the
+ * next table and records the whole straddling leaf (fixed in the series),
+ * and only the model judges.  Where the range has no hole the result must
+ * be the model's: a dirty leaf's pages inside the range, every page of
+ * the range read.
  */
 #include "harness.h"
 #include "linux/iommu.h"
@@ -532,11 +535,15 @@ static void op_scan(struct in *in)
 	struct snap before = {}, up_after = {};
 	struct scan_res up, ours;
 	u64 p0, n, p, i, leaves = 0, ndirty = 0, gs = ULONG_MAX, ge = 0;
-	bool hole = false, aligned;
+	bool hole = false, aligned, straddle;
 	size_t k;
 
 	pick_range(in, &p0, &n);
-	aligned = model[p0].mapped && leaf_base(p0) == p0;
+	aligned = model[p0].mapped;
+	/* a leaf straddling an end of the range: upstream gets it wrong */
+	straddle = (model[p0].mapped && leaf_base(p0) != p0) ||
+		   (model[p0 + n - 1].mapped &&
+		    leaf_base(p0 + n - 1) + leaf_pages(p0 + n - 1) > p0 + n);
 
 	/* Same descriptors for both walks */
 	ds_for_each_table(ops, snap_table, &before);
@@ -546,19 +553,25 @@ static void op_scan(struct in *in)
 		*before.ptep[k] = before.val[k];
 	run_scan(false, p0, n, flags, bits_ours, &ours);
 
-	CHECK(up.ret == ours.ret, "scan ret %d, upstream %d", ours.ret, up.ret);
-	CHECK(up.warns == ours.warns, "scan WARNs %lu, upstream %lu",
-	      ours.warns, up.warns);
-	CHECK(!memcmp(bits_up, bits_ours, BITS_TO_LONGS(n) * sizeof(long)),
-	      "scan bitmap differs from upstream's");
-	CHECK(up.gather.start == ours.gather.start &&
-	      up.gather.end == ours.gather.end, "scan gather differs");
-	CHECK(up.trace.dirty == ours.trace.dirty, "scan dirty %llu, upstream %llu",
-	      (unsigned long long)ours.trace.dirty,
-	      (unsigned long long)up.trace.dirty);
-	for (k = 0; k < up_after.n; k++)
-		CHECK(*up_after.ptep[k] == up_after.val[k],
-		      "descriptor %zu after scan differs from upstream's", k);
+	if (!straddle) {
+		CHECK(up.ret == ours.ret, "scan ret %d, upstream %d", ours.ret,
+		      up.ret);
+		CHECK(up.warns == ours.warns, "scan WARNs %lu, upstream %lu",
+		      ours.warns, up.warns);
+		CHECK(!memcmp(bits_up, bits_ours,
+			      BITS_TO_LONGS(n) * sizeof(long)),
+		      "scan bitmap differs from upstream's");
+		CHECK(up.gather.start == ours.gather.start &&
+		      up.gather.end == ours.gather.end, "scan gather differs");
+		CHECK(up.trace.dirty == ours.trace.dirty,
+		      "scan dirty %llu, upstream %llu",
+		      (unsigned long long)ours.trace.dirty,
+		      (unsigned long long)up.trace.dirty);
+		for (k = 0; k < up_after.n; k++)
+			CHECK(*up_after.ptep[k] == up_after.val[k],
+			      "descriptor %zu after scan differs from upstream's",
+			      k);
+	}
 
 	/* The model's prediction, where it can make one */
 	for (p = p0; p < p0 + n;) {
@@ -572,9 +585,12 @@ static void op_scan(struct in *in)
 		ln = leaf_pages(p);
 		leaves++;
 		if (model[p].dirty) {
-			ndirty += ln;	/* 4KiB pages: a whole leaf counts */
-			gs = min(gs, iova_of(lb));
-			ge = max(ge, iova_of(lb + ln) - 1);
+			/* 4KiB pages: the leaf's pages inside the range */
+			u64 lo = max(lb, p0), hi = min(lb + ln, p0 + n);
+
+			ndirty += hi - lo;
+			gs = min(gs, iova_of(lo));
+			ge = max(ge, iova_of(hi) - 1);
 		}
 		p = lb + ln;
 	}
