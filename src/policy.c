@@ -402,7 +402,7 @@ static const enum ds_call call_of_kind[] = {
 static int load_observations(struct ds_recording *rec, struct ds_obs **out,
 			     size_t *nout, uint64_t *iova, uint64_t *npages)
 {
-	uint64_t lo = UINT64_MAX, hi = 0, pgsize = 0, first, i, n;
+	uint64_t lo = UINT64_MAX, hi = 0, pgsize = 0, first, n;
 	struct ds_obs *obs;
 	size_t k, m = 0;
 
@@ -451,7 +451,6 @@ static int load_observations(struct ds_recording *rec, struct ds_obs **out,
 		}
 		m++;
 	}
-	(void)i;
 	*out = obs;
 	*nout = m;
 	*iova = lo;

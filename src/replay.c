@@ -41,43 +41,6 @@ static int iv_add(struct ivs *s, uint64_t page, uint64_t a, uint64_t b,
 	return 0;
 }
 
-double ds_replay_mle_rate(const double *dirty_len, size_t ndirty,
-			  double clean_len)
-{
-	double lo, hi, mid, g, min_len = INFINITY;
-	size_t i;
-	int it;
-
-	if (!ndirty)
-		return 0;
-	for (i = 0; i < ndirty; i++)
-		if (dirty_len[i] > 0 && dirty_len[i] < min_len)
-			min_len = dirty_len[i];
-	if (!isfinite(min_len))
-		return 0;
-	/*
-	 * d/dmu log L = sum L_i / (exp(mu L_i) - 1) - clean_len, decreasing
-	 * in mu.  Every interval dirty (clean_len 0): no finite maximum;
-	 * cap at five writes in the shortest dirty interval.
-	 */
-	hi = 5.0 / min_len;
-	lo = 1e-6 / min_len;
-	for (it = 0; it < 100; it++) {
-		mid = sqrt(lo * hi);
-		g = -clean_len;
-		for (i = 0; i < ndirty; i++)
-			if (dirty_len[i] > 0)
-				g += dirty_len[i] / expm1(mid * dirty_len[i]);
-		if (g > 0)
-			lo = mid;
-		else
-			hi = mid;
-		if (hi / lo < 1.0001)
-			break;
-	}
-	return sqrt(lo * hi);
-}
-
 static void fit_line(const double *x, const double *y, size_t n,
 		     struct ds_lat_line *l)
 {

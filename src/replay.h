@@ -11,8 +11,9 @@
  *   hidden  after a page was reported and before its next clear, or
  *           cleared without a read: unknown (the bit was already set, or
  *           the clear wiped it unseen)
- * Each page's write rate is the maximum-likelihood rate of a Poisson
- * process given its dirty and clean intervals; a dirty interval then gets
+ * Each page's write rate comes from a mixture of Poisson classes fitted
+ * by EM to its dirty and clean intervals (a DMA ring's pages get a
+ * periodic class instead, see replay.c); a dirty interval then gets
  * 1 + more writes (Poisson conditioned on at least one), a hidden one and
  * the time after the last observation Poisson writes, all at uniformly
  * drawn times in the interval.  Replaying the recorded policy therefore
@@ -60,9 +61,5 @@ int ds_replay_build(const struct ds_obs *obs, size_t nobs, uint64_t npages,
 void ds_replay_fit_lat(const struct ds_obs *obs, size_t nobs,
 		       struct ds_lat_model *m, unsigned int *fitted,
 		       uint64_t *samples);
-
-/* rate maximizing the likelihood (exposed for tests): per ns */
-double ds_replay_mle_rate(const double *dirty_len, size_t ndirty,
-			  double clean_len);
 
 #endif /* DS_REPLAY_H */
