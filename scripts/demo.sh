@@ -3,8 +3,10 @@
 # emulation, edu bound to vfio-pci) and run the DMA workload dirtydemo,
 # which prints per round how many pages DMA wrote and how many pages the
 # kernel reported dirty, with iommufd block mappings, after splitting them,
-# and with a VFIO type1 container; then again without the emulation, where
-# type1 falls back to reporting every mapped page.  Serial logs are kept.
+# and with a VFIO type1 container; then recorded pre-copy migrations, for
+# which `dirtyscope policy recommend` picks a clear policy; then again
+# without the emulation, where type1 falls back to reporting every mapped
+# page.  Serial logs are kept.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -12,13 +14,14 @@ qemu=$("$DS_TOP/scripts/qemu.sh")
 logs=$DIRTYSCOPE_CACHE/logs
 mkdir -p "$logs"
 
-# run_demo on|off PROGRAM: boot with the HTTU emulation on or off, run
-# PROGRAM (/tests/PROGRAM in the guest) and print what it printed
+# run_demo on|off PROGRAM [VM ARGS]: boot with the HTTU emulation on or
+# off, run PROGRAM (/tests/PROGRAM in the guest) and keep what it printed
 run_demo() {
-	local httu=$1 prog=$2 log=$logs/demo-httu-$1.log rc=0
+	local httu=$1 prog=$2 log=$logs/demo-$2-httu-$1.log rc=0
+	shift 2
 	progress demo "booting the guest (HTTU emulation $httu), running $prog"
 	"$DS_TOP/scripts/vm.sh" --qemu "$qemu" --httu "$httu" --tests none \
-		--run "$prog" --log "$log" --timeout 600 > /dev/null || rc=$?
+		--run "$prog" --log "$log" --timeout 600 "$@" > /dev/null || rc=$?
 	tr -d '\r' < "$log" |
 		sed -n "/^dirtyscope: run $prog\$/,/^dirtyscope: run $prog rc=/p" |
 		sed -e '1d' -e '$d' -e '/^\[ *[0-9.]*\]/d' > "$out/$prog-httu-$httu.txt"
@@ -47,6 +50,17 @@ echo
 echo "heat map:           $out/heatmap.svg"
 echo "latency histograms: $out/latency.svg"
 echo "recording:          $out/demo.jsonl"
+
+# edu DMAs complete after 1 us: the device writes 8000 pages/s
+run_demo on policy_demo --dma-delay-ns 1000
+for wl in hotset ring; do
+	sed -n "/^--- BEGIN RECORDING $wl ---\$/,/^--- END RECORDING $wl ---\$/p" \
+		"$out/policy_demo-httu-on.txt" | sed -e '1d' -e '$d' \
+		> "$out/migration-$wl.jsonl"
+	echo
+	echo "== dirtyscope policy recommend (host, on a recorded eager migration: $wl) =="
+	"$DS_TOP/build/host/dirtyscope" policy recommend "$out/migration-$wl.jsonl"
+done
 
 run_demo off dirtydemo
 echo
