@@ -79,6 +79,8 @@ suite series kernel scripts/series-check.sh
 # --- host suites ------------------------------------------------------------
 suite host-scripts - scripts/pyunit-tap.py tests/host/test_*.py
 [ -f src/Makefile ] && suite cli - make -s -C src check
+# the BPF objects' CO-RE relocations against the series kernel's BTF
+suite series-btf kernel make -s -C src check-series-btf
 
 # --- QEMU emulation suites (no guest kernel) -------------------------------
 suite qemu-httu qemu python3 tests/qemu/test_httu.py --qemu "$QEMU" --httu on

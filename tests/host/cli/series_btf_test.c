@@ -9,7 +9,8 @@
  * so every field of struct iommu_dirty_trace___ds must relocate against the
  * series' struct iommu_dirty_trace, and the raw_tp flavour must then pass
  * the host's verifier.  The tp_btf flavour needs the running kernel to have
- * the tracepoints and is left to the guest tests.  The host's own BTF must
+ * the tracepoints and is left to the guest tests, like lat's fentry/fexit
+ * ops (their functions are not in the host's kernel).  The host's own BTF must
  * fail to relocate (why the CLI checks for the tracepoint first).
  */
 #include <stdio.h>
@@ -47,8 +48,16 @@ static int load_lat(const char *btf, char *log, size_t log_size)
 
 		err = ds_tp_select(progs, 4, DS_TP_RAW);
 	}
-	if (!err)
+	if (!err) {
+		struct bpf_program *p;
+
+		/* the fentry/fexit ops attach to functions, not tracepoints */
+		bpf_object__for_each_program(p, obj->obj)
+			if (!strncmp(bpf_program__section_name(p), "fentry/", 7) ||
+			    !strncmp(bpf_program__section_name(p), "fexit/", 6))
+				bpf_program__set_autoload(p, false);
 		err = lat_bpf__load(obj);
+	}
 	lat_bpf__destroy(obj);
 	return err;
 }
