@@ -469,26 +469,13 @@ struct replay_ctx {
 
 static int replay_load(struct replay_ctx *c)
 {
-	char reason[256];
-	size_t line = 0;
-	FILE *f;
+	char msg[512];
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	f = strcmp(env.file, "-") ? fopen(env.file, "re") : stdin;
-	if (!f) {
-		ds_err("cannot open %s: %s", env.file, strerror(errno));
-		return -errno;
-	}
-	err = ds_rec_read(f, &c->rec, &line, reason, sizeof(reason));
-	if (f != stdin)
-		fclose(f);
-	if (err && line) {
-		ds_err("%s:%zu: %s", env.file, line, reason);
-		return err;
-	}
+	err = ds_rec_load(env.file, &c->rec, msg, sizeof(msg));
 	if (err) {
-		ds_err("cannot read %s: %s", env.file, strerror(-err));
+		ds_err("%s", msg);
 		return err;
 	}
 	return load_observations(&c->rec, &c->obs, &c->nobs, &c->iova,

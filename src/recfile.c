@@ -800,3 +800,28 @@ __u64 ds_rec_end_ns(const struct ds_recording *r)
 		end = r->bm[r->nbm - 1].ts_ns;
 	return end;
 }
+
+int ds_rec_load(const char *path, struct ds_recording *r, char *msg,
+		size_t len)
+{
+	char reason[256];
+	size_t line = 0;
+	FILE *f;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	if (!f) {
+		err = -errno;
+		snprintf(msg, len, "cannot open %s: %s", path, strerror(-err));
+		return err;
+	}
+	err = ds_rec_read(f, r, &line, reason, sizeof(reason));
+	if (f != stdin)
+		fclose(f);
+	if (err && line)
+		snprintf(msg, len, "%s:%zu: %s", path, line, reason);
+	else if (err)
+		snprintf(msg, len, "cannot read %s: %s", path, strerror(-err));
+	return err;
+}

@@ -132,6 +132,13 @@ struct ds_recording {
 int ds_rec_read(FILE *f, struct ds_recording *r, size_t *line, char *reason,
 		size_t len);
 void ds_rec_free(struct ds_recording *r);
+/*
+ * Read the recording in file @path ("-": stdin): 0, or -errno with the
+ * one-line reason in @msg ("cannot open F: ...", "F:12: ...", "cannot
+ * read F: ...").  ds_rec_free() in every case.
+ */
+int ds_rec_load(const char *path, struct ds_recording *r, char *msg,
+		size_t len);
 
 /* end of the recording: the trailer's end_ns, else the last line (or start) */
 __u64 ds_rec_end_ns(const struct ds_recording *r);

@@ -120,25 +120,10 @@ struct report {
 
 static int report_load(struct report *r)
 {
-	char reason[256];
-	size_t line;
-	FILE *f;
-	int err;
+	char msg[512];
 
-	f = strcmp(env.file, "-") ? fopen(env.file, "re") : stdin;
-	if (!f) {
-		ds_err("cannot open %s: %s", env.file, strerror(errno));
-		return -1;
-	}
-	err = ds_rec_read(f, &r->rec, &line, reason, sizeof(reason));
-	if (f != stdin)
-		fclose(f);
-	if (err && line) {
-		ds_err("%s:%zu: %s", env.file, line, reason);
-		return -1;
-	}
-	if (err) {
-		ds_err("cannot read %s: %s", env.file, strerror(-err));
+	if (ds_rec_load(env.file, &r->rec, msg, sizeof(msg))) {
+		ds_err("%s", msg);
 		return -1;
 	}
 	r->end_ns = ds_rec_end_ns(&r->rec);
