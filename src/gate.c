@@ -30,6 +30,7 @@
 #include "dirtyscope.h"
 #include "json.h"
 #include "stats.h"
+#include "svg.h"
 #include "trace_helpers.h"
 
 #define GATE_EXIT_PASS		0
@@ -746,36 +747,10 @@ static int print_json(const struct gate_row *rows, size_t n,
 	return ds_json_print(stdout, top, env.pretty);
 }
 
-static void xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\n':
-			fputs("&#10;", f);
-			break;
-		default:
-			/* no control characters in XML 1.0 */
-			fputc((unsigned char)*s < 0x20 && *s != '\t' ? '?' : *s, f);
-		}
-	}
-}
-
 static void xml_attr(FILE *f, const char *name, const char *val)
 {
 	fprintf(f, " %s=\"", name);
-	xml_escape(f, val);
+	ds_xml_escape(f, val);
 	fputc('"', f);
 }
 
@@ -828,11 +803,11 @@ static int write_junit(const struct gate_row *rows, size_t n,
 			fprintf(f, ">");
 			snprintf(buf, sizeof(buf), "median %.6g -> %.6g %s",
 				 r->base_med, r->res_med, r->unit);
-			xml_escape(f, buf);
+			ds_xml_escape(f, buf);
 			fprintf(f, "</failure>\n");
 		}
 		fprintf(f, "      <system-out>%s: ", verdict_names[r->verdict]);
-		xml_escape(f, r->reason);
+		ds_xml_escape(f, r->reason);
 		fprintf(f, "</system-out>\n    </testcase>\n");
 	}
 	fprintf(f, "  </testsuite>\n</testsuites>\n");

@@ -29,7 +29,7 @@ static void ds_svg_attr(FILE *f, const char *name, double v)
 	fputc('"', f);
 }
 
-void ds_svg_escape(FILE *f, const char *s)
+void ds_xml_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -48,9 +48,13 @@ void ds_svg_escape(FILE *f, const char *s)
 		case '\'':
 			fputs("&apos;", f);
 			break;
+		case '\n':
+			/* kept in attribute values too, where a raw one is a space */
+			fputs("&#10;", f);
+			break;
 		default:
 			/* control characters are not allowed in XML 1.0 */
-			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+			if ((unsigned char)*s < 0x20 && *s != '\t')
 				fputc('?', f);
 			else
 				fputc(*s, f);
@@ -98,7 +102,7 @@ void ds_svg_text(FILE *f, double x, double y, const char *attrs,
 		fprintf(f, " %s", attrs);
 	fputc('>', f);
 	if (n >= 0)
-		ds_svg_escape(f, s);
+		ds_xml_escape(f, s);
 	fputs("</text>\n", f);
 	free(s);
 }
@@ -118,7 +122,7 @@ void ds_svg_rect(FILE *f, double x, double y, double w, double h,
 		return;
 	}
 	fputs("><title>", f);
-	ds_svg_escape(f, title);
+	ds_xml_escape(f, title);
 	fputs("</title></rect>\n", f);
 }
 

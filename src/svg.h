@@ -19,8 +19,11 @@ void ds_svg_begin(FILE *f, double width, double height, const char *attrs);
 /* close the root; 0, or -1 when the stream has an error */
 int ds_svg_end(FILE *f);
 
-/* s with & < > " ' escaped */
-void ds_svg_escape(FILE *f, const char *s);
+/*
+ * s as XML text or attribute value: & < > " ' and newline escaped, other
+ * control characters (not allowed in XML 1.0) as '?'.  Also gate's JUnit.
+ */
+void ds_xml_escape(FILE *f, const char *s);
 /* <text x y attrs>printf text</text>, text escaped */
 void ds_svg_text(FILE *f, double x, double y, const char *attrs,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -48,7 +48,9 @@ EOF
 # usage errors: argp's exit status 64 and its message
 for bad in "-w zipf:invalid workload: zipf" "-p lazy:invalid policy list: lazy" \
 	   "--size 0:invalid --size: 0" "--pgsize 3000:invalid --pgsize: 3000 (a power of two)" \
-	   "--max-iters 65:invalid --max-iters: 65 (0-64)" "-r 0:invalid --rate: 0"; do
+	   "--max-iters 65:invalid --max-iters: 65 (0-64)" "-r 0:invalid --rate: 0" \
+	   "--send-us 0:invalid --send-us: 0" "--downtime-us x:invalid --downtime-us: x" \
+	   "--seed -1:invalid --seed: -1" "--horizon 0:invalid --horizon: 0"; do
 	args=${bad%%:*}
 	msg=${bad#*:}
 	# shellcheck disable=SC2086
@@ -56,6 +58,16 @@ for bad in "-w zipf:invalid workload: zipf" "-p lazy:invalid policy list: lazy" 
 	check "policy simulate $args: usage error 64, \"$msg\"" \
 		test "$(rc pbad)" = 64 -a \
 		"$(head -n 1 "$TMP/pbad.err")" = "dirtyscope policy simulate: $msg"
+done
+for bad in "--tolerance 0.1:24|invalid --tolerance: 0.1:24" "--tolerance 11:1:1|invalid --tolerance: 11:1:1" \
+	   "--call-overhead-us x|invalid --call-overhead-us: x"; do
+	args=${bad%%|*}
+	msg=${bad#*|}
+	# shellcheck disable=SC2086
+	run pbad "$DS" policy replay "$TMP/basic.jsonl" $args
+	check "policy replay $args: usage error 64, \"$msg\"" \
+		test "$(rc pbad)" = 64 -a \
+		"$(head -n 1 "$TMP/pbad.err")" = "dirtyscope policy replay: $msg"
 done
 run pnone "$DS" policy
 check "policy without a command: usage on stderr, exit 2" \
