@@ -73,6 +73,11 @@ built kernel || failed_builds+=(guest)
 built kernel && build kernel-slow scripts/kernel-variant.sh slow tests/gate/slow-scan.patch
 built kernel || failed_builds+=(kernel-slow)
 
+built kernel && progress check "kernel: Debian linux-source-6.12 $(cat "$DIRTYSCOPE_CACHE/linux/version") + kernel-patches/series (BASE $(cat kernel-patches/BASE))"
+# Know early: does the newest 6.12 Debian serves still take the series?  A
+# note, not a test (cached by version; scripts/series-rebase.sh).
+progress check "note: newest served 6.12: $(scripts/series-rebase.sh --check 2>/dev/null | tail -n 1 || true)"
+
 # --- kernel series: checkpatch --strict, every prefix builds ----------------
 suite series kernel scripts/series-check.sh
 

@@ -66,4 +66,5 @@ run_demo off dirtydemo
 echo
 echo "== SMMUv3 HTTU emulation off (stock QEMU behaviour) =="
 cat "$out/dirtydemo-httu-off.txt"
+progress demo "kernel: Debian linux-source-6.12 $(cat "$DIRTYSCOPE_CACHE/linux/version") + kernel-patches/series"
 progress demo "done; serial logs in $logs, outputs in $out"

@@ -5,8 +5,9 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 pkgs=(
-	# kernel: source, arm64 cross toolchain, build tools, BTF
-	linux-source-6.12 gcc-aarch64-linux-gnu libc6-dev-arm64-cross ccache
+	# kernel: arm64 cross toolchain, build tools, BTF (the source, of a
+	# pinned version, is installed below)
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross ccache
 	bc bison flex libssl-dev libelf-dev dwarves cpio kmod rsync patch
 	xz-utils python3
 	# QEMU from Debian's source package (scripts/qemu.sh adds deb-src)
@@ -40,4 +41,36 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		"${missing[@]}" >/dev/null
 fi
+
+# linux-source-6.12: exactly the version the series is recorded against
+# (kernel-patches/BASE) while the archive serves it, downgrading if needed;
+# otherwise the newest served, on which the series may need a rebase
+# (scripts/series-rebase.sh).  Loud either way.
+PKG=linux-source-6.12
+base=$(cat "$DS_TOP/kernel-patches/BASE")
+served() { apt-cache madison "$PKG" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}'; }
+installed=$(dpkg-query -W -f='${Status} ${Version}' "$PKG" 2>/dev/null |
+	sed -n 's/^install ok installed //p')
+if [ "$installed" != "$base" ] && [ -z "$(served)" ]; then
+	apt-get update -q >/dev/null || true
+fi
+if served | grep -qxF "$base"; then
+	want=$base
+	why="kernel-patches/BASE"
+else
+	want=$(served | sort -rV | head -n 1)
+	why="NOT kernel-patches/BASE ($base), which the archive no longer serves: the newest served"
+	if [ -z "$want" ]; then
+		[ -n "$installed" ] || die "no $PKG served (apt-get update?) and none installed"
+		want=$installed
+		why="NOT kernel-patches/BASE ($base): the installed one, the archive serves none"
+	fi
+fi
+if [ "$installed" != "$want" ]; then
+	[ "$(id -u)" = 0 ] || die "need root to install $PKG=$want"
+	progress deps "apt-get install $PKG=$want${installed:+ (was $installed)}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		--allow-downgrades "$PKG=$want" >/dev/null
+fi
+progress deps "$PKG $want: $why"
 progress deps "all build dependencies present"

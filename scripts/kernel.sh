@@ -48,6 +48,7 @@ do_source() {
 	if [ -n "$base" ] && [ "$ver" != "$base" ]; then
 		progress kernel "note: series recorded against $base, building on $ver"
 	fi
+	progress kernel "Debian linux-source-6.12 $ver"
 	local pristine=$PRISTINE_ROOT/$ver
 	if [ ! -f "$pristine/.extracted" ]; then
 		progress kernel "extracting linux-source-6.12 $ver"
@@ -68,7 +69,9 @@ do_source() {
 		[ -f "$SERIES_DIR/$p" ] || die "kernel-patches/series names $p, which does not exist"
 		if ! patch -s -p1 -d "$stage" --fuzz=0 --forward --batch \
 			--no-backup-if-mismatch -r - -i "$SERIES_DIR/$p"; then
-			die "kernel-patches/$p does not apply cleanly to linux-source-6.12 $ver"
+			die "kernel-patches/$p does not apply cleanly to linux-source-6.12 $ver" \
+				"(the series is recorded against ${base:-?}); rebase it:" \
+				"scripts/series-rebase.sh $ver"
 		fi
 		n=$((n + 1))
 	done < <(series_patches | head -n "${DS_SERIES_LIMIT:-1000000}")
