@@ -9,12 +9,14 @@ line per result found in it, then a summary:
   * boot-time KUnit suites (KTAP in the kernel log): kunit/SUITE/CASE
   * the io-pgtable ARM LPAE boot selftest: selftest/io-pgtable-lpae/CONFIG
   * log checks: kernel panic, Oops/BUG, WARNING, KASAN, UBSAN, lockdep,
-    RCU stalls, hung tasks, the end marker, plan mismatches, a VM that
+    RCU stalls, hung tasks, dropped printk messages (also after a partial
+    line of user space output), the end marker, plan mismatches, a VM that
     scripts/vm.sh had to kill: log/CHECK
 
 Exit status: 0 when everything passed, 1 otherwise, 2 on bad usage.
 
 usage: check-log.py LOG [--require-kunit SUITE]... [--require-lpae-selftest]
+                        [--require-banner kasan|lockdep]...
                         [--allow REGEX]... [--quiet]
 """
 
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 TIMESTAMP = re.compile(r"^\[\s*(\d+\.\d+)\]\s?(.*)$")
+EMBEDDED_TIMESTAMP = re.compile(r"\[\s*(\d+\.\d+)\]\s?(.*)$")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 KTAP_RESULT = re.compile(
     r"^(not ok|ok)\s+(\d+)(?:\s+-)?\s*([^#]*?)\s*(?:#\s*(.*))?$")
@@ -50,6 +53,8 @@ LPAE_FAIL = re.compile(r"selftest: test failed for fmt idx (\d+)")
 # mentions a word cannot trip them.
 SPLATS = [
     ("no kernel panic", r"Kernel panic - not syncing"),
+    # a splat may be among what the console dropped
+    ("no printk messages dropped", r"\*\* \d+ printk messages dropped \*\*"),
     ("no KASAN report", r"BUG: KASAN: |KASAN: .*(?:out-of-bounds|"
                         r"use-after-free|invalid-free|double-free)"),
     ("no UBSAN report", r"UBSAN: "),
@@ -71,6 +76,23 @@ SPLATS = [
     ("no WARNING", r"^WARNING: |^-+\[ cut here \]-+$"),
 ]
 SPLAT_RES = [(name, re.compile(rx)) for name, rx in SPLATS]
+
+# What proves at run time that a checker whose reports the log is searched
+# for was live in this kernel (UBSAN prints no banner).
+BANNERS = {
+    "kasan": ("KASAN is live (boot banner)",
+              re.compile(r"KernelAddressSanitizer initialized")),
+    "lockdep": ("lockdep is live (boot banner)",
+                re.compile(r"Lock dependency validator: Copyright")),
+}
+
+
+def check_banners(lines, report, required):
+    for key in required:
+        name, rx = BANNERS[key]
+        ok = any(ln.kernel and rx.search(ln.text) for ln in lines)
+        report.add("log/" + name, ok,
+                   reason="" if ok else "no line matches /%s/" % rx.pattern)
 
 
 @dataclass
@@ -119,6 +141,13 @@ def read_lines(path):
         m = TIMESTAMP.match(text)
         if m:
             lines.append(Line(num, True, m.group(2).rstrip()))
+            continue
+        # A kernel message that starts after a partial line of user space
+        # output (no newline in between) is still a kernel line.
+        e = EMBEDDED_TIMESTAMP.search(text)
+        if e and e.start() > 0:
+            lines.append(Line(num, False, text[:e.start()].rstrip()))
+            lines.append(Line(num, True, e.group(2).rstrip()))
         else:
             lines.append(Line(num, False, text.rstrip()))
     return lines
@@ -441,7 +470,7 @@ def emit(report, quiet, out=sys.stdout):
 
 
 def check(path, require_kunit=(), require_lpae=False, allow=(), quiet=False,
-          out=sys.stdout):
+          out=sys.stdout, require_banners=()):
     lines = read_lines(path)
     report = Report()
     allow_res = [re.compile(a) for a in allow]
@@ -449,6 +478,7 @@ def check(path, require_kunit=(), require_lpae=False, allow=(), quiet=False,
     check_kunit(lines, report, require_kunit)
     check_lpae(lines, report, require_lpae)
     check_splats(lines, report, allow_res)
+    check_banners(lines, report, require_banners)
     check_markers(report, plan, done, ran)
     check_vm(lines, report)
     return 1 if emit(report, quiet, out) else 0
@@ -461,13 +491,17 @@ def main(argv=None):
                     metavar="SUITE", help="fail unless this suite ran")
     ap.add_argument("--require-lpae-selftest", action="store_true",
                     help="fail unless the io-pgtable LPAE selftest ran")
+    ap.add_argument("--require-banner", action="append", default=[],
+                    choices=sorted(BANNERS),
+                    help="fail unless the boot log shows this checker live")
     ap.add_argument("--allow", action="append", default=[], metavar="REGEX",
                     help="ignore splat lines matching REGEX")
     ap.add_argument("--quiet", action="store_true", help="no diagnostics")
     args = ap.parse_args(argv)
     try:
         return check(args.log, args.require_kunit, args.require_lpae_selftest,
-                     args.allow, args.quiet)
+                     args.allow, args.quiet,
+                     require_banners=args.require_banner)
     except OSError as e:
         print("check-log: %s" % e, file=sys.stderr)
         return 2

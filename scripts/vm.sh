@@ -9,6 +9,10 @@
 #                          scripts/qemu.sh if it works, else Debian's)
 #   --httu on|off|auto     emulate SMMUv3 HTTU dirty tracking (default auto:
 #                          on when the QEMU has arm-smmuv3.x-httu)
+#   --strict-ttl on|off|auto  a TLBI by address whose TTL hint names another
+#                          level leaves the SMMU IOTLB entry, as hardware
+#                          may (default auto: on when the QEMU has
+#                          arm-smmuv3.x-strict-ttl)
 #   --tests LIST           guest tests separated by commas, spaces or
 #                          newlines, "auto" (default: by --httu) or "none"
 #   --run NAME             ds.run=NAME after the tests (shell: interactive)
@@ -32,6 +36,7 @@ set -euo pipefail
 
 QEMU_ARG=
 HTTU=auto
+STRICT_TTL=auto
 TESTS=auto
 RUN=
 TIMEOUT=900
@@ -58,6 +63,7 @@ parse_args() {
 		case "$1" in
 		--qemu) QEMU_ARG=$2; shift ;;
 		--httu) HTTU=$2; shift ;;
+		--strict-ttl) STRICT_TTL=$2; shift ;;
 		--tests) TESTS=$2; shift ;;
 		--run) RUN=$2; shift ;;
 		--timeout) TIMEOUT=$2; shift ;;
@@ -79,6 +85,7 @@ parse_args() {
 		shift
 	done
 	case "$HTTU" in on|off|auto) ;; *) die "--httu takes on, off or auto" ;; esac
+	case "$STRICT_TTL" in on|off|auto) ;; *) die "--strict-ttl takes on, off or auto" ;; esac
 	# A list may come from a file: one name per line or word, # comments.
 	TESTS=$(printf '%s\n' "$TESTS" | sed 's/#.*//' | tr -s ' \t\n,' ',' |
 		sed 's/^,//; s/,$//')
@@ -131,6 +138,12 @@ resolve_features() {
 	if [ "$HTTU" = on ] && [ "$have_httu" = 0 ]; then
 		die "--httu on: $QEMU has no arm-smmuv3.x-httu (use scripts/qemu.sh's QEMU)"
 	fi
+	if [ "$STRICT_TTL" = auto ]; then
+		STRICT_TTL=off
+		has_prop arm-smmuv3 x-strict-ttl && STRICT_TTL=on
+	elif [ "$STRICT_TTL" = on ] && ! has_prop arm-smmuv3 x-strict-ttl; then
+		die "--strict-ttl on: $QEMU has no arm-smmuv3.x-strict-ttl (use scripts/qemu.sh's QEMU)"
+	fi
 	EDU=edu
 	if has_prop edu dma-delay-ns; then
 		EDU="edu,dma-delay-ns=$DMA_DELAY_NS"
@@ -166,6 +179,9 @@ qemu_cmd() {
 	done
 	if [ "$HTTU" = on ]; then
 		QEMU_CMD+=(-global arm-smmuv3.x-httu=on)
+	fi
+	if [ "$STRICT_TTL" = on ]; then
+		QEMU_CMD+=(-global arm-smmuv3.x-strict-ttl=on)
 	fi
 }
 
@@ -220,6 +236,8 @@ main() {
 	if [ "$CHECK" = 1 ]; then
 		python3 "$DS_TOP/scripts/check-log.py" "$LOG" \
 			--require-kunit arm-smmu-v3-kunit-test \
+			--require-kunit io-pgtable-arm-dirty \
+			--require-banner kasan --require-banner lockdep \
 			--require-lpae-selftest || rc=$?
 	fi
 	[ "$vm_rc" = 0 ] || rc=1

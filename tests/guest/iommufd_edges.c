@@ -13,7 +13,10 @@
  *  - a read of half the block writes exactly its bitmap, not the words
  *    after it in the user's buffer (a canary there must survive);
  *  - a read that starts inside the dirty block reports its pages in the
- *    range (not dropped for starting before the bitmap).
+ *    range (not dropped for starting before the bitmap, no -EPROTO from
+ *    iova_bitmap_set(), which refuses a record outside the range);
+ *  - a clearing read of part of a dirty block leaves the block dirty, so
+ *    that its pages outside the range are not lost.
  *
  * usage: iommufd_edges
  */
@@ -34,7 +37,7 @@
 #define BLOCK		(2UL << 20)
 #define PAGE		EDU_PAGE_SIZE
 #define CANARY		0xa5a5a5a5a5a5a5a5ULL
-#define PLAN		14
+#define PLAN		16
 
 struct ctx {
 	struct edu_dev d;
@@ -176,6 +179,19 @@ static void test_edges(struct ctx *c)
 	tap_ok(!ret && weight(c->buf, 64) == 64 && canary_ok(c, 64),
 	       "a 64-page read in the middle of the block: 64 bits, canary "
 	       "intact");
+
+	/*
+	 * A clearing read of half the dirty block reports that half and must
+	 * leave the block dirty: cleaning it would lose the other half
+	 */
+	ret = read_dirty(c, IOVA, BLOCK / 2, true);
+	tap_ok(!ret && weight(c->buf, 256) == 256 && canary_ok(c, 256),
+	       "a clearing read of the block's first 1 MiB: its 256 bits (%d)",
+	       ret);
+	ret = read_dirty(c, IOVA + BLOCK / 2, BLOCK / 2, false);
+	tap_ok(!ret && weight(c->buf, 256) == 256,
+	       "and the second 1 MiB is still reported: the partly read block "
+	       "stayed dirty (%zu bits)", weight(c->buf, 256));
 
 	ret = read_dirty(c, IOVA, 2 * BLOCK, true);
 	tap_ok(!ret && weight(c->buf, 1024) == 512,

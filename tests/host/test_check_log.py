@@ -127,10 +127,10 @@ class CheckLogTest(unittest.TestCase):
                       "IAS 36", out)
         self.assertIn("# SKIP not this time", out)
         self.assertIn("# boot to userspace: 2.10s (guest clock)", out)
-        # 5 guest + 4 kunit leaves + 2 lpae + completed + 8 splat kinds
-        # + end marker + guest plan + VM completion = 23 results, 1 skipped.
-        self.assertIn("1..23", lines)
-        self.assertEqual(lines[-1], "check-log: 22 passed, 0 failed, "
+        # 5 guest + 4 kunit leaves + 2 lpae + completed + 9 splat kinds
+        # + end marker + guest plan + VM completion = 24 results, 1 skipped.
+        self.assertIn("1..24", lines)
+        self.assertEqual(lines[-1], "check-log: 23 passed, 0 failed, "
                          "1 skipped")
 
     def test_plain_newlines(self):
@@ -194,6 +194,38 @@ class CheckLogTest(unittest.TestCase):
                 log.insert(5, k(0.2, text))
                 rc, out = self.run_log(log)
                 self.assertEqual(rc, 1, out)
+
+    def test_dropped_printk_messages_fail(self):
+        log = clean_log()
+        log.insert(5, k(0.2, "** 12 printk messages dropped **"))
+        self.assert_fails_with(log, "log/no printk messages dropped")
+
+    def test_splat_after_partial_user_line_fails(self):
+        # user space printed without a newline, then the kernel's splat
+        for text, check in (
+                ("WARNING: CPU: 1 PID: 77 at drivers/iommu/io-pgtable-arm.c:848 x",
+                 "log/no WARNING"),
+                ("------------[ cut here ]------------", "log/no WARNING"),
+                ("BUG: KASAN: wild-memory-access in unpin_user_page_range",
+                 "log/no KASAN report")):
+            with self.subTest(text=text):
+                log = clean_log()
+                i = log.index("ok 1 DIRTY_PAGES START")
+                log.insert(i, "# phase 1: rounds 17" + k(3.1, text))
+                self.assert_fails_with(log, check)
+
+    def test_banners_required(self):
+        rc, out = self.run_log(clean_log(),
+                               require_banners=("kasan", "lockdep"))
+        self.assertEqual(rc, 0, out)
+        self.assertIn("ok", out)
+        for key, needle in (("kasan", "KernelAddressSanitizer"),
+                            ("lockdep", "Lock dependency validator")):
+            with self.subTest(banner=key):
+                log = [ln for ln in clean_log() if needle not in ln]
+                self.assert_fails_with(log, "log/%s is live" %
+                                       ("KASAN" if key == "kasan" else key),
+                                       require_banners=(key,))
 
     def test_allow_list(self):
         log = clean_log()
