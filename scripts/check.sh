@@ -100,8 +100,14 @@ suite guest-stock qemu,guest scripts/vm.sh --qemu "$QEMU" --httu off \
 suite guest-policy qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on \
 	--dma-delay-ns 1000 --tests "$(cat tests/guest/suites/policy)" \
 	--log "$OUT/guest-policy.log"
+# the mechanism under concurrent user space: several threads on two vCPUs
+suite guest-smp qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --smp 2 \
+	--edu 2 --tests "$(cat tests/guest/suites/smp)" --log "$OUT/guest-smp.log"
 # the latency gate: main kernel passes, slowed kernel fails (tests/gate)
 suite gate qemu,guest,kernel-slow scripts/gate-check.sh --qemu "$QEMU" --out "$OUT/gate"
+
+# the suite's power: every mutant of tests/mutants caught by its tests
+suite mutants qemu,guest scripts/mutants.sh --qemu "$QEMU" --out "$OUT/mutants"
 
 progress check "done"
 python3 scripts/tap-summary.py "$OUT"/*.tap

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Build (once) a variant of the guest kernel: the series plus extra patches,
-# e.g. the deliberately slowed scan of the latency gate.  The main build in
-# $DIRTYSCOPE_CACHE/linux is never touched (only its pristine/ source is
-# read); the variant is built by scripts/kernel.sh in its own directory
+# e.g. the deliberately slowed scan of the latency gate or a mutant of
+# tests/mutants.  The main build in $DIRTYSCOPE_CACHE/linux is never touched
+# (only its pristine/ source is read).  Variants are built one after the
+# other by scripts/kernel.sh in one shared tree,
 #
-#   $DIRTYSCOPE_CACHE/linux-variants/NAME-KEY/{src,build}   while building
-#   $DIRTYSCOPE_CACHE/linux-variants/NAME-KEY/Image          kept afterwards
+#   $DIRTYSCOPE_CACHE/linux-variants/work/{src,build}   kept between builds
+#   $DIRTYSCOPE_CACHE/linux-variants/NAME-KEY/Image      the result, kept
 #
-# where KEY hashes the Debian source version, kernel-patches/ (series and
-# patches), the extra patches and tests/guest/kernel.config.  Only the Image
-# is kept (src and build are removed), and it is reused while the key
-# matches; older keys of NAME are removed.  ccache (CCACHE_BASEDIR, see
-# kernel.sh) lets the compile reuse objects of earlier builds of the same
-# relative layout.
+# so that a variant costs what its patches change: kernel.sh syncs the tree
+# by content, and only the files that differ from the previous variant's
+# are rebuilt (the first build in a fresh cache reuses the main build's
+# objects through ccache).  KEY hashes the Debian source version,
+# kernel-patches/ (series and patches), the extra patches and
+# tests/guest/kernel.config; the Image is reused while the key matches,
+# and older keys of NAME are removed.
 #
 # Usage: scripts/kernel-variant.sh NAME PATCH...   (prints the Image path)
 set -euo pipefail
@@ -39,8 +41,10 @@ VDIR=$VROOT/$NAME-$key
 IMAGE=$VDIR/Image
 
 mkdir -p "$VROOT"
-exec 9> "$VROOT/.$NAME.lock"
+# one shared work tree: one variant build at a time
+exec 9> "$VROOT/.work.lock"
 flock 9
+WORK=$VROOT/work
 
 if [ -f "$IMAGE" ]; then
 	progress variant "$NAME: cached ($IMAGE)"
@@ -50,16 +54,15 @@ fi
 
 t0=$(date +%s)
 stats0=$(ccache --print-stats 2>/dev/null | awk '$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { h += $2 } $1 == "cache_miss" { m = $2 } END { print h + 0, m + 0 }')
-progress variant "$NAME: building $VDIR (series + ${PATCHES[*]##*/})"
+progress variant "$NAME: building in $WORK (series + ${PATCHES[*]##*/})"
 rm -rf "$VDIR"
-mkdir -p "$VDIR"
-if ! DS_KERNEL_DIR=$VDIR DS_EXTRA_PATCHES="${PATCHES[*]}" \
+mkdir -p "$VDIR" "$WORK"
+if ! DS_KERNEL_DIR=$WORK DS_EXTRA_PATCHES="${PATCHES[*]}" \
 	bash "$DS_TOP/scripts/kernel.sh" all >&2; then
 	rm -rf "$VDIR"
 	die "variant $NAME failed to build"
 fi
-cp "$VDIR/build/arch/arm64/boot/Image" "$IMAGE.tmp"
-rm -rf "$VDIR/src" "$VDIR/build" "$VDIR/headers" "$VDIR/stage" "$VDIR/version"
+cp "$WORK/build/arch/arm64/boot/Image" "$IMAGE.tmp"
 mv "$IMAGE.tmp" "$IMAGE"
 stats1=$(ccache --print-stats 2>/dev/null | awk '$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { h += $2 } $1 == "cache_miss" { m = $2 } END { print h + 0, m + 0 }')
 read -r h0 m0 <<< "$stats0"
@@ -74,6 +77,7 @@ read -r h1 m1 <<< "$stats1"
 progress variant "$NAME: built in $(( $(date +%s) - t0 ))s, ccache $((h1 - h0)) hits $((m1 - m0)) misses: $IMAGE"
 # older builds of this variant
 for d in "$VROOT/$NAME"-????????????????; do
+	[ -d "$d" ] || continue
 	[ "$d" = "$VDIR" ] || rm -rf "$d"
 done
 echo "$IMAGE"

@@ -27,6 +27,19 @@ uses short DMAs and no edu "dma-delay-ns" property, which an unpatched
 QEMU does not have.  A QEMU that cannot start, crashes or stops
 answering is reported "not ok" in every mode.
 
+The *-ttl-* cases check the "x-strict-ttl" IOTLB mode (independent of
+HTTU): a 2 MiB block translation is cached by a DMA, remapped in memory
+to another output and invalidated with a range CMD_TLBI_NH_VA (4 KiB
+granule, the whole block) whose TTL hint names level 3, level 2 or no
+level; the next DMA shows whether the IOTLB still used the old output.
+With x-strict-ttl=on a TTL of 3 must leave the level 2 block cached
+(stale), as hardware may; TTL=2 and TTL=0 must not; with the property
+off a TTL of 3 must drop it (QEMU's lenient rule).  --strict-ttl on (the
+default) requires the property; --strict-ttl off runs the strict cases
+without it, and then strict-ttl-l3-tlbi-leaves-2m-block-stale fails,
+which shows that the case detects a lenient IOTLB.  --expect-fail
+skips them.
+
 The qtest accelerator keeps the vCPUs stopped and lets the test drive the
 virtual clock.  Debian's qemu-system-aarch64 ships without it, so with a
 QEMU that lacks it (--accel auto, the default, tries it first) the
@@ -37,6 +50,7 @@ awaited by polling.
 
 import argparse
 import os
+import re
 import select
 import shutil
 import signal
@@ -79,7 +93,9 @@ CR0_CMDQEN = 1 << 3
 CMD_CFGI_STE = 0x03
 CMD_CFGI_CD = 0x05
 CMD_TLBI_NH_ASID = 0x11
-CMD_TLBI_NH_VA = 0x12
+CMD_TLBI_NH_VA = 0x12                # dword0: NUM [16:12], SCALE [24:20]
+                                     # dword1: LEAF [0], TTL [9:8], TG [11:10]
+TLBI_TG_4K = 1
 CMD_TLBI_NSNH_ALL = 0x30
 CMD_SYNC = 0x46
 
@@ -108,6 +124,11 @@ FW_CFG_BUF = RAM_BASE + 0x400000     # fw_cfg file contents
 FW_CFG_BUF_SIZE = 0x400000
 DATA = RAM_BASE + 0x100000           # page i of the data area
 IOVA_BASE = 0x00200000               # IOVA page i -> DATA page i; < 256 MiB
+BLOCK_IOVA = 0x01000000              # a 2 MiB block (L2 entry 8); < 256 MiB
+BLOCK_SIZE = 0x200000
+BLOCK_OUT = (RAM_BASE + 0x1000000,   # its output before and after a remap
+             RAM_BASE + 0x1200000)
+BLOCK_DMA_OFFSET = 0x3000            # where in the block the DMAs go
 PAGE = 0x1000
 ASID = 1
 T0SZ = 25
@@ -116,6 +137,7 @@ T0SZ = 25
 
 PTE_TABLE = 0b11
 PTE_PAGE = 0b11                      # level 3
+PTE_BLOCK = 0b01                     # level 1 or 2
 PTE_AP_UNPRIV = 1 << 6               # AP[1]
 PTE_AP_RDONLY = 1 << 7               # AP[2]
 PTE_SH_IS = 3 << 8
@@ -166,6 +188,11 @@ def leaf(pa, *, af=True, dbm=False, rdonly=False):
     if rdonly:
         pte |= PTE_AP_RDONLY
     return pte
+
+
+def block(pa):
+    """Read-write level 2 block descriptor (2 MiB with the 4 KiB granule)."""
+    return pa | PTE_BLOCK | PTE_AP_UNPRIV | PTE_SH_IS | PTE_AF
 
 
 def writable_clean(pa, af=True):
@@ -386,6 +413,25 @@ def qtest_accel_available(qemu):
     return "invalid accelerator qtest" not in res.stderr
 
 
+_device_help = {}
+
+
+def qemu_has_prop(qemu, device, prop):
+    """Whether @qemu knows -global @device.@prop (asks -device DEVICE,help)."""
+    if (qemu, device) not in _device_help:
+        try:
+            res = subprocess.run(
+                [qemu, "-machine", "virt", "-device", device + ",help"],
+                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise QTestError(f"cannot list the {device} properties of "
+                             f"{qemu}: {e}") from e
+        _device_help[(qemu, device)] = res.stdout
+    return re.search(rf"^\s+{re.escape(prop)}=",
+                     _device_help[(qemu, device)], re.M) is not None
+
+
 # ===========================================================================
 # SMMUv3 programming
 # ===========================================================================
@@ -453,6 +499,10 @@ class SMMU:
     def pte(self, i):
         return self.qt.readq(self.pte_addr(i))
 
+    def set_l2(self, addr, desc):
+        """Level 2 entry for the 2 MiB at IOVA @addr (not IOVA_BASE's)."""
+        self.qt.writeq(PT_L2 + 8 * ((addr >> 21) & 511), desc)
+
     # --- enabling -------------------------------------------------------------
 
     def enable(self, sid):
@@ -497,6 +547,18 @@ class SMMU:
     def tlbi_va(self, asid, addr):
         """CMD_TLBI_NH_VA, one leaf page, no range (TG=0), then CMD_SYNC."""
         self.command(CMD_TLBI_NH_VA | (asid << 48), (addr & ~0xFFF) | 1)
+        self.sync()
+
+    def tlbi_va_range(self, asid, addr, *, tg, num=0, scale=0, ttl=0):
+        """CMD_TLBI_NH_VA, leaf, with the range fields, then CMD_SYNC.
+
+        With @tg != 0 (1: 4 KiB granule) it covers (num + 1) << scale
+        granules from @addr and @ttl is the level hint: the level of the
+        leaf descriptors being invalidated, 1-3, or 0 for any level.
+        """
+        self.command(CMD_TLBI_NH_VA | (num << 12) | (scale << 20)
+                     | (asid << 48),
+                     (addr & ~0xFFF) | (tg << 10) | (ttl << 8) | 1)
         self.sync()
 
     def tlbi_asid(self, asid):
@@ -642,12 +704,15 @@ class Bed:
 
     SOURCE = 8          # page that fills the edu buffer (read-only mapping)
 
-    def __init__(self, opts, ha, hd, dma_delay_ns=None):
+    def __init__(self, opts, ha, hd, dma_delay_ns=None, strict_ttl=None):
         if dma_delay_ns is None:
             dma_delay_ns = opts.dma_delay_ns
         extra = []
         if opts.httu == "on":
             extra += ["-global", "arm-smmuv3.x-httu=on"]
+        if strict_ttl is not None:      # else the QEMU's default
+            extra += ["-global", "arm-smmuv3.x-strict-ttl="
+                      + ("on" if strict_ttl else "off")]
         edu = f"edu,addr={EDU_SLOT:#x}"
         if dma_delay_ns is not None:
             edu += f",dma-delay-ns={dma_delay_ns}"
@@ -863,8 +928,94 @@ def case_edu_delay(opts, diag, bed):
     check(bed.page(1, 64) == pattern(11, 64), "DMA data differs")
 
 
+def ttl_check(diag, bed, *, ttl, tg=TLBI_TG_4K, want_stale):
+    """Caches a 2 MiB block translation, remaps the block in memory,
+    invalidates it with CMD_TLBI_NH_VA (@tg, level hint @ttl; with @tg
+    the range is the whole block, 512 x 4 KiB) and checks whether the
+    next DMA still used the old output (@want_stale) or the new one."""
+    qt, n = bed.qt, bed.dma_len
+    old, new = (out + BLOCK_DMA_OFFSET for out in BLOCK_OUT)
+    dst = BLOCK_IOVA + BLOCK_DMA_OFFSET
+
+    def dma(seed):
+        """DMA write into the block; where it landed: (old, new)."""
+        qt.memset(old, n, 0)
+        qt.memset(new, n, 0)
+        data = bed.load_buffer(seed)
+        bed.edu.from_buffer(dst, n)
+        return qt.read(old, n) == data, qt.read(new, n) == data
+
+    def where(landed):
+        return {(True, False): "the old output",
+                (False, True): "the new output",
+                (False, False): "neither output"}.get(landed, "both outputs")
+
+    bed.smmu.set_l2(BLOCK_IOVA, block(BLOCK_OUT[0]))
+    landed = dma(40)
+    check(landed == (True, False),
+          f"first DMA through the 2 MiB block reached {where(landed)}")
+    expect_no_events(bed)
+
+    # remapped in memory without a TLBI: the cached block must be used,
+    # or this case could not tell a removed entry from an uncached one
+    bed.smmu.set_l2(BLOCK_IOVA, block(BLOCK_OUT[1]))
+    landed = dma(41)
+    check(landed == (True, False),
+          "after remapping the block without a TLBI the DMA reached "
+          f"{where(landed)}, not the old output: the 2 MiB block was not "
+          "cached in the IOTLB")
+
+    if tg:
+        scale = (BLOCK_SIZE // PAGE).bit_length() - 1      # 512 = 1 << 9
+        bed.smmu.tlbi_va_range(ASID, BLOCK_IOVA, tg=tg, scale=scale, ttl=ttl)
+        what = (f"range TLBI (4 KiB granule, the whole block, TTL={ttl}"
+                f"{', level %d' % ttl if ttl else ', any level'})")
+    else:
+        bed.smmu.tlbi_va_range(ASID, BLOCK_IOVA, tg=0, ttl=ttl)
+        what = f"TLBI without range (TG=0, TTL={ttl}, which TG=0 voids)"
+    landed = dma(42)
+    diag(f"after the {what}: the DMA reached {where(landed)}")
+    if want_stale:
+        check(landed == (True, False),
+              f"the {what} removed the level 2 block entry: the next DMA "
+              f"reached {where(landed)}, not the old output, so the IOTLB "
+              "does not keep translations of another level than TTL")
+    else:
+        check(landed == (False, True),
+              f"the {what} left the 2 MiB block cached: the next DMA "
+              f"reached {where(landed)}, not the new output (stale)")
+    expect_no_events(bed)
+
+
+def case_strict_ttl_l3(opts, diag, bed):
+    """x-strict-ttl: a range TLBI with TTL=3 leaves a 2 MiB block cached"""
+    ttl_check(diag, bed, ttl=3, want_stale=True)
+
+
+def case_strict_ttl_l2(opts, diag, bed):
+    """x-strict-ttl: a range TLBI with TTL=2 drops the cached 2 MiB block"""
+    ttl_check(diag, bed, ttl=2, want_stale=False)
+
+
+def case_strict_ttl_0(opts, diag, bed):
+    """x-strict-ttl: a range TLBI with TTL=0 (any level) drops the block"""
+    ttl_check(diag, bed, ttl=0, want_stale=False)
+
+
+def case_strict_ttl_tg0(opts, diag, bed):
+    """x-strict-ttl: TTL is unused when TG=0, a TLBI by VA drops the block"""
+    ttl_check(diag, bed, ttl=3, tg=0, want_stale=False)
+
+
+def case_lenient_ttl_l3(opts, diag, bed):
+    """x-strict-ttl off: a range TLBI with TTL=3 drops the 2 MiB block too"""
+    ttl_check(diag, bed, ttl=3, want_stale=False)
+
+
 # name, function, kind: "machine" (starts its own QEMU), "httu" (a Bed
-# whose CD sets HA and HD), "edu" (a Bed whose CD sets neither)
+# whose CD sets HA and HD), "edu" (a Bed whose CD sets neither),
+# "strict-ttl" / "lenient-ttl" (an "edu" Bed with x-strict-ttl on / off;
+# with --strict-ttl off neither is passed)
 CASES = [
     ("idr0-httu", case_idr0, "machine"),
     ("iort-httu-override", case_iort, "machine"),
@@ -876,6 +1027,13 @@ CASES = [
     ("dirty-page-descriptor-unchanged", case_dirty_unchanged, "httu"),
     ("edu-4096-byte-dma", case_edu_full_buffer, "edu"),
     ("edu-dma-delay-ns", case_edu_delay, "edu"),
+    ("strict-ttl-l3-tlbi-leaves-2m-block-stale", case_strict_ttl_l3,
+     "strict-ttl"),
+    ("strict-ttl-l2-tlbi-drops-2m-block", case_strict_ttl_l2, "strict-ttl"),
+    ("strict-ttl-0-tlbi-drops-2m-block", case_strict_ttl_0, "strict-ttl"),
+    ("strict-ttl-tg0-tlbi-ignores-ttl", case_strict_ttl_tg0, "strict-ttl"),
+    ("lenient-ttl-l3-tlbi-drops-2m-block", case_lenient_ttl_l3,
+     "lenient-ttl"),
 ]
 
 
@@ -894,7 +1052,16 @@ def run_case(opts, func, kind, diag):
         else:
             httu = kind == "httu"
             delay = EDU_TEST_DELAY_NS if func is case_edu_delay else None
-            bed = Bed(opts, ha=httu, hd=httu, dma_delay_ns=delay)
+            strict = None
+            if kind.endswith("-ttl") and opts.strict_ttl == "on":
+                if not qemu_has_prop(opts.qemu, "arm-smmuv3", "x-strict-ttl"):
+                    raise QTestError(
+                        f"{opts.qemu} has no arm-smmuv3.x-strict-ttl "
+                        "property (--strict-ttl on needs the QEMU of "
+                        "scripts/qemu.sh with tests/qemu/patches/0006)")
+                strict = kind == "strict-ttl"
+            bed = Bed(opts, ha=httu, hd=httu, dma_delay_ns=delay,
+                      strict_ttl=strict)
             func(opts, diag, bed)
         dump = False
         return None
@@ -919,6 +1086,11 @@ def main():
     ap.add_argument("--qemu", required=True, help="qemu-system-aarch64 to test")
     ap.add_argument("--httu", choices=("on", "off"), default="on",
                     help="pass -global arm-smmuv3.x-httu=on (default: on)")
+    ap.add_argument("--strict-ttl", choices=("on", "off"), default="on",
+                    help="the *-ttl-* cases pass -global "
+                    "arm-smmuv3.x-strict-ttl=on (strict-ttl-*) or =off "
+                    "(lenient-ttl-*), which the QEMU must have (default: "
+                    "on); off: pass neither, so that strict-ttl-l3-* fails")
     ap.add_argument("--expect-fail", action="store_true",
                     help="run the HTTU cases expecting each one to fail")
     ap.add_argument("--case", action="append", default=[],
@@ -937,7 +1109,7 @@ def main():
         # Works on an unpatched QEMU: short DMAs, stock DMA timing.
         opts.dma_len = 256
         opts.dma_delay_ns = None
-        cases = [c for c in CASES if c[2] != "edu"]
+        cases = [c for c in CASES if c[2] in ("machine", "httu")]
     else:
         opts.dma_len = PAGE
         opts.dma_delay_ns = 1000
@@ -953,7 +1125,8 @@ def main():
 
     print("TAP version 13")
     print(f"1..{len(cases)}", flush=True)
-    diag(f"qemu={opts.qemu} httu={opts.httu} accel={opts.accel} "
+    diag(f"qemu={opts.qemu} httu={opts.httu} strict-ttl={opts.strict_ttl} "
+         f"accel={opts.accel} "
          f"expect-fail={'yes' if opts.expect_fail else 'no'}")
     passed = failed = 0
     for n, (name, func, kind) in enumerate(cases, 1):

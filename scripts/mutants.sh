@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The suite's power, as TAP (the "mutants" suite of make check): each
+# deliberately broken kernel of tests/mutants must be caught by the tests
+# its patch names, or the suite that should have caught it is too weak.
+#
+# A mutant is tests/mutants/kernel-NAME.patch, a patch on top of the series
+# whose header says what it breaks and, on a line
+#
+#   Caught-by: guest:TEST ... kunit:SUITE ...
+#
+# which tests must fail on it.  For each mutant this builds the kernel
+# (scripts/kernel-variant.sh mut-NAME, cached by content), boots it on two
+# vCPUs with the HTTU and strict-TTL emulation and runs the named guest
+# tests (KUnit runs at every boot), then checks that every named test has
+# at least one failing line: guest:TEST a "not ok" under guest/TEST/ or a
+# failed run of it, kunit:SUITE one under kunit/SUITE/.  Last, a control:
+# the TTL mutant with the strict-TTL emulation off must pass the test that
+# catches it with the emulation on, showing that the strict mode is what
+# rejects it.  The table of mutants and the tests that caught them goes to
+# OUT/table.md and to the TAP diagnostics.
+#
+# Usage: scripts/mutants.sh [--qemu PATH] [--out DIR] [--only NAME]
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+cd "$DS_TOP" || exit 2
+
+QEMU=
+OUT=build/mutants
+ONLY=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--qemu) QEMU=$2; shift ;;
+	--out) OUT=$2; shift ;;
+	--only) ONLY=$2; shift ;;
+	*) sed -n '/^# Usage:/,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2 ;;
+	esac
+	shift
+done
+
+n=0
+failed=0
+tap() {	# tap ok|fail DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+diag() { sed 's/^/# /' "$@"; }
+
+mkdir -p "$OUT"
+[ -n "$QEMU" ] || QEMU=$(bash scripts/qemu.sh | tail -n 1) || die "no QEMU (scripts/qemu.sh)"
+INITRD=$(bash scripts/initramfs.sh) || die "initramfs build failed"
+
+caught_by() { sed -n 's/^Caught-by: //p' "$1" | head -n 1; }
+
+# boot NAME IMAGE STRICT TESTS: vm.sh's TAP in $OUT/NAME.tap, its status
+boot() {
+	local name=$1 image=$2 strict=$3 tests=$4
+	bash scripts/vm.sh --qemu "$QEMU" --httu on --strict-ttl "$strict" \
+		--edu 2 --smp 2 --kernel "$image" --initrd "$INITRD" \
+		--tests "${tests:-none}" --log "$OUT/$name.log" \
+		> "$OUT/$name.tap" 2> "$OUT/$name.err"
+}
+
+# failed_in NAME TOKEN: did the boot NAME fail the test TOKEN names?
+failed_in() {
+	local tap=$OUT/$1.tap kind=${2%%:*} what=${2#*:}
+	case "$kind" in
+	guest) grep -q "^not ok [0-9]* - guest/$what/" "$tap" ;;
+	kunit) grep -q "^not ok [0-9]* - kunit/$what/" "$tap" ;;
+	*) return 1 ;;
+	esac
+}
+
+table=$OUT/table.md
+{
+	echo "| mutant | breaks | caught by |"
+	echo "|---|---|---|"
+} > "$table"
+
+for patch in tests/mutants/kernel-*.patch; do
+	name=${patch#tests/mutants/kernel-}
+	name=${name%.patch}
+	[ -z "$ONLY" ] || [ "$ONLY" = "$name" ] || continue
+	tokens=$(caught_by "$patch")
+	if [ -z "$tokens" ]; then
+		tap fail "mutant $name: names the tests that must catch it (Caught-by:)"
+		continue
+	fi
+	t0=$(date +%s)
+	if ! image=$(bash scripts/kernel-variant.sh "mut-$name" "$patch" 2> "$OUT/$name.build.err" | tail -n 1) ||
+	   [ ! -f "$image" ]; then
+		tap fail "mutant $name: builds"
+		tail -n 20 "$OUT/$name.build.err" | diag
+		continue
+	fi
+	guests=$(tr ' ' '\n' <<< "$tokens" | sed -n 's/^guest://p' | paste -sd, -)
+	boot "$name" "$image" on "$guests"
+	rc=$?
+	caught=()
+	for tok in $tokens; do
+		if failed_in "$name" "$tok"; then
+			caught+=("$tok")
+			tap ok "mutant $name is caught by $tok"
+		else
+			tap fail "mutant $name is caught by $tok: SURVIVED (vm.sh exit $rc, log $OUT/$name.log)"
+			grep '^not ok' "$OUT/$name.tap" | head -n 10 | diag
+		fi
+	done
+	breaks=$(sed -n '3p' "$patch")
+	echo "| $name | $breaks | ${caught[*]:-**none: survived**} |" >> "$table"
+	progress mutants "$name: ${#caught[@]} of $(wc -w <<< "$tokens") catching tests failed, $(( $(date +%s) - t0 )) s"
+done
+
+# The control: strict TTL off lets the TTL mutant through the test that
+# catches it with strict TTL on.
+if [ -z "$ONLY" ] || [ "$ONLY" = ttl-leaf-level ]; then
+	patch=tests/mutants/kernel-ttl-leaf-level.patch
+	image=$(bash scripts/kernel-variant.sh mut-ttl-leaf-level "$patch" 2>/dev/null | tail -n 1)
+	if [ -f "$image" ]; then
+		boot ttl-lenient "$image" off iommufd_dirty_hugetlb
+		if ! failed_in ttl-lenient guest:iommufd_dirty_hugetlb; then
+			tap ok "control: with strict TTL off the TTL mutant passes iommufd_dirty_hugetlb (QEMU's lenient IOTLB hides it)"
+		else
+			tap fail "control: with strict TTL off the TTL mutant passes iommufd_dirty_hugetlb (it failed: the catch is not the strict mode's)"
+			grep '^not ok' "$OUT/ttl-lenient.tap" | head -n 10 | diag
+		fi
+	else
+		tap fail "control: the TTL mutant's kernel is there"
+	fi
+fi
+
+diag "$table"
+echo "1..$n"
+[ "$failed" = 0 ]
