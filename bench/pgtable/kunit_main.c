@@ -2,9 +2,16 @@
 /*
  * bench/pgtable: runs the KUnit suites compiled into this program (the
  * io-pgtable-arm dirty-tracking suite, see shim/kunit/test.h) and prints
- * KTAP-like results.  Exit status 1 if any case failed.
+ * KTAP-like results.  Exit status 1 if any case failed.  A case must not
+ * leave a kthread running (its memory is freed after it): the runner
+ * waits up to DS_KTHREAD_WAIT_S for them and fails the case if any is
+ * left, without freeing that case's allocations.
  */
 #include "kunit/test.h"
+#include "linux/delay.h"
+#include "linux/kthread.h"
+
+#define DS_KTHREAD_WAIT_S 10
 
 #define MAX_SUITES 8
 
@@ -54,9 +61,19 @@ int main(void)
 		for (c = suites[s]->test_cases; c->run_case; c++) {
 			struct kunit test = { .name = c->name };
 			unsigned long warns = ds_warn_count;
+			int ms;
 
 			if (!setjmp(test.abort))
 				c->run_case(&test);
+			for (ms = 0; ds_kthreads_running() &&
+			     ms < DS_KTHREAD_WAIT_S * 1000; ms++)
+				msleep(1);
+			if (ds_kthreads_running()) {
+				printf("    # %s: %u kthread(s) still running\n",
+				       c->name, ds_kthreads_running());
+				test.failures++;
+				nallocs = 0;	/* theirs now: leak, do not free */
+			}
 			while (nallocs)
 				free(allocs[--nallocs]);
 			if (ds_warn_count != warns) {

@@ -218,6 +218,8 @@ void ds_warn(const char *file, int line, const char *cond);
 #define GFP_ATOMIC	0x2u
 #define __GFP_HIGHMEM	0x4u
 #define __GFP_ZERO	0x8u
+#define __GFP_ACCOUNT	0x10u	/* memcg accounting: nothing to charge here */
+#define GFP_KERNEL_ACCOUNT	(GFP_KERNEL | __GFP_ACCOUNT)
 #define NUMA_NO_NODE	(-1)
 
 static inline void *kmalloc(size_t size, gfp_t gfp) { (void)gfp; return malloc(size); }

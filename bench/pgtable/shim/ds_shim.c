@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * bench/pgtable: out-of-line parts of the kernel stand-in (ds_kernel.h):
- * page allocation, bitmap helpers and WARN accounting.
+ * page allocation, bitmap helpers, WARN accounting and kthreads.  The
+ * counters are atomic: the KUnit race cases WARN and allocate from
+ * several threads.
  */
+#include <pthread.h>
+#include <stdarg.h>
 #include "ds_kernel.h"
+#include "linux/kthread.h"
 
 unsigned long ds_warn_count;
 bool ds_warn_quiet;
@@ -11,7 +16,7 @@ unsigned long ds_pages_allocated;
 
 void ds_warn(const char *file, int line, const char *cond)
 {
-	ds_warn_count++;
+	__atomic_fetch_add(&ds_warn_count, 1, __ATOMIC_RELAXED);
 	if (!ds_warn_quiet)
 		fprintf(stderr, "WARNING: %s:%d: %s\n", file, line, cond);
 }
@@ -29,7 +34,7 @@ void *iommu_alloc_pages_node(int nid, gfp_t gfp, int order)
 		abort();
 	}
 	memset(p, 0, size);
-	ds_pages_allocated += 1UL << order;
+	__atomic_fetch_add(&ds_pages_allocated, 1UL << order, __ATOMIC_RELAXED);
 	return p;
 }
 
@@ -37,7 +42,7 @@ void iommu_free_pages(void *virt, int order)
 {
 	if (!virt)
 		return;
-	ds_pages_allocated -= 1UL << order;
+	__atomic_fetch_sub(&ds_pages_allocated, 1UL << order, __ATOMIC_RELAXED);
 	free(virt);
 }
 
@@ -86,4 +91,58 @@ void bitmap_set(unsigned long *map, unsigned int start, unsigned int nbits)
 void bitmap_clear(unsigned long *map, unsigned int start, unsigned int nbits)
 {
 	bitmap_op(map, start, nbits, false);
+}
+
+/* kthread_run(): a detached thread that owns its task_struct */
+struct task_struct {
+	int (*fn)(void *data);
+	void *data;
+	char comm[16];		/* TASK_COMM_LEN */
+};
+
+static unsigned int ds_kthreads;
+
+static void *ds_kthread_fn(void *arg)
+{
+	struct task_struct *task = arg;
+
+	pthread_setname_np(pthread_self(), task->comm);
+	task->fn(task->data);
+	free(task);
+	__atomic_fetch_sub(&ds_kthreads, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+struct task_struct *ds_kthread_run(int (*fn)(void *data), void *data,
+				   const char *namefmt, ...)
+{
+	struct task_struct *task = calloc(1, sizeof(*task));
+	pthread_attr_t attr;
+	pthread_t thread;
+	va_list ap;
+	int err;
+
+	if (!task)
+		return ERR_PTR(-ENOMEM);
+	task->fn = fn;
+	task->data = data;
+	va_start(ap, namefmt);
+	vsnprintf(task->comm, sizeof(task->comm), namefmt, ap);
+	va_end(ap);
+	__atomic_fetch_add(&ds_kthreads, 1, __ATOMIC_RELAXED);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	err = pthread_create(&thread, &attr, ds_kthread_fn, task);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		__atomic_fetch_sub(&ds_kthreads, 1, __ATOMIC_RELAXED);
+		free(task);
+		return ERR_PTR(-err);
+	}
+	return task;
+}
+
+unsigned int ds_kthreads_running(void)
+{
+	return __atomic_load_n(&ds_kthreads, __ATOMIC_ACQUIRE);
 }
