@@ -86,6 +86,9 @@ suite host-scripts - scripts/pyunit-tap.py tests/host/test_*.py
 [ -f src/Makefile ] && suite cli - make -s -C src check
 # the BPF objects' CO-RE relocations against the series kernel's BTF
 suite series-btf kernel make -s -C src check-series-btf
+# the series' io-pgtable-arm.c and iova_bitmap.c compiled natively, KUnit
+# suite under ASan+UBSan (bench/pgtable)
+suite pgtable-native kernel make -s -C bench/pgtable OUT="$DS_TOP/$OUT/pgtable" check
 
 # --- QEMU emulation suites (no guest kernel) -------------------------------
 suite qemu-httu qemu python3 tests/qemu/test_httu.py --qemu "$QEMU" --httu on

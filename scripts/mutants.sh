@@ -3,14 +3,17 @@
 # deliberately broken kernel of tests/mutants must be caught by the tests
 # its patch names, or the suite that should have caught it is too weak.
 #
-# A mutant is tests/mutants/kernel-NAME.patch, a patch on top of the series
-# whose header says what it breaks and, on a line
+# A mutant is tests/mutants/kernel-NAME.patch, a patch on top of the kernel
+# series, or tests/mutants/qemu-NAME.patch, one on top of the QEMU patches
+# (tests/qemu/patches), whose header says what it breaks and, on a line
 #
 #   Caught-by: guest:TEST ... kunit:SUITE ...
 #
 # which tests must fail on it.  For each mutant this builds the kernel
-# (scripts/kernel-variant.sh mut-NAME, cached by content), boots it on two
-# vCPUs with the HTTU and strict-TTL emulation and runs the named guest
+# (scripts/kernel-variant.sh mut-NAME, cached by content) or the QEMU
+# (scripts/qemu.sh variant mut-NAME), boots the mutant with the main build
+# of the other on two vCPUs with the HTTU and strict-TTL emulation and
+# runs the named guest
 # tests (KUnit runs at every boot), then checks that every named test has
 # at least one failing line: guest:TEST a "not ok" under guest/TEST/ or a
 # failed run of it, kunit:SUITE one under kunit/SUITE/.  Last, a control:
@@ -56,10 +59,11 @@ INITRD=$(bash scripts/initramfs.sh) || die "initramfs build failed"
 
 caught_by() { sed -n 's/^Caught-by: //p' "$1" | head -n 1; }
 
-# boot NAME IMAGE STRICT TESTS: vm.sh's TAP in $OUT/NAME.tap, its status
+# boot NAME IMAGE STRICT TESTS [QEMU]: vm.sh's TAP in $OUT/NAME.tap, its
+# status
 boot() {
-	local name=$1 image=$2 strict=$3 tests=$4
-	bash scripts/vm.sh --qemu "$QEMU" --httu on --strict-ttl "$strict" \
+	local name=$1 image=$2 strict=$3 tests=$4 qemu=${5:-$QEMU}
+	bash scripts/vm.sh --qemu "$qemu" --httu on --strict-ttl "$strict" \
 		--edu 2 --smp 2 --kernel "$image" --initrd "$INITRD" \
 		--tests "${tests:-none}" --log "$OUT/$name.log" \
 		> "$OUT/$name.tap" 2> "$OUT/$name.err"
@@ -81,8 +85,11 @@ table=$OUT/table.md
 	echo "|---|---|---|"
 } > "$table"
 
-for patch in tests/mutants/kernel-*.patch; do
-	name=${patch#tests/mutants/kernel-}
+KERNEL=$DIRTYSCOPE_CACHE/linux/build/arch/arm64/boot/Image
+for patch in tests/mutants/kernel-*.patch tests/mutants/qemu-*.patch; do
+	name=${patch#tests/mutants/}
+	kind=${name%%-*}
+	name=${name#*-}
 	name=${name%.patch}
 	[ -z "$ONLY" ] || [ "$ONLY" = "$name" ] || continue
 	tokens=$(caught_by "$patch")
@@ -91,27 +98,36 @@ for patch in tests/mutants/kernel-*.patch; do
 		continue
 	fi
 	t0=$(date +%s)
-	if ! image=$(bash scripts/kernel-variant.sh "mut-$name" "$patch" 2> "$OUT/$name.build.err" | tail -n 1) ||
-	   [ ! -f "$image" ]; then
-		tap fail "mutant $name: builds"
+	image=$KERNEL
+	qemu=$QEMU
+	if [ "$kind" = kernel ]; then
+		image=$(bash scripts/kernel-variant.sh "mut-$name" "$patch" 2> "$OUT/$name.build.err" | tail -n 1)
+		built=$image
+	else
+		qemu=$(bash scripts/qemu.sh variant "mut-$name" "$patch" 2> "$OUT/$name.build.err" | tail -n 1)
+		built=$qemu
+	fi
+	if [ -z "$built" ] || [ ! -f "$built" ]; then
+		tap fail "mutant $name ($kind): builds"
 		tail -n 20 "$OUT/$name.build.err" | diag
 		continue
 	fi
 	guests=$(tr ' ' '\n' <<< "$tokens" | sed -n 's/^guest://p' | paste -sd, -)
-	boot "$name" "$image" on "$guests"
+	boot "$name" "$image" on "$guests" "$qemu"
 	rc=$?
 	caught=()
 	for tok in $tokens; do
 		if failed_in "$name" "$tok"; then
 			caught+=("$tok")
-			tap ok "mutant $name is caught by $tok"
+			tap ok "mutant $name ($kind) is caught by $tok"
 		else
-			tap fail "mutant $name is caught by $tok: SURVIVED (vm.sh exit $rc, log $OUT/$name.log)"
+			tap fail "mutant $name ($kind) is caught by $tok: SURVIVED (vm.sh exit $rc, log $OUT/$name.log)"
 			grep '^not ok' "$OUT/$name.tap" | head -n 10 | diag
 		fi
 	done
-	breaks=$(sed -n '3p' "$patch")
-	echo "| $name | $breaks | ${caught[*]:-**none: survived**} |" >> "$table"
+	# what it breaks: the first sentence of the description
+	breaks=$(sed -n '3,/^$/p' "$patch" | paste -sd' ' - | sed -e 's/[.:] .*//' -e 's/[.:]$//')
+	echo "| $name ($kind) | $breaks | ${caught[*]:-**none: survived**} |" >> "$table"
 	progress mutants "$name: ${#caught[@]} of $(wc -w <<< "$tokens") catching tests failed, $(( $(date +%s) - t0 )) s"
 done
 

@@ -12,8 +12,17 @@
 # so a change to any of them gets a fresh tree while an unchanged one is
 # reused: a warm run only checks that the binary is there.
 #
+# A variant (a mutant of tests/mutants/qemu-*.patch) is the series plus
+# extra patches, in a tree of its own, build-<key> again with the extra
+# patches in the key; the first variant build reuses the objects of the
+# main one through ccache, so it costs a configure, the changed files and
+# a link.  Variants are never pruned by the main build, and the main build
+# never by a variant.
+#
 # Usage: scripts/qemu.sh [patched|stock|source|deps]
+#        scripts/qemu.sh variant NAME PATCH...
 #   patched (default)  build if needed; print the patched qemu-system-aarch64
+#   variant            the same with PATCH... applied after the series
 #   stock              install Debian's qemu-system-arm if needed; print
 #                      /usr/bin/qemu-system-aarch64 (unpatched, for negative
 #                      tests)
@@ -146,6 +155,10 @@ series_patches() {
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$SERIES_DIR/series" | grep -v '^$' || true
 }
 
+# The extra patches of a variant (absolute paths) and its name
+EXTRA_PATCHES=()
+VARIANT=
+
 build_key() {
 	{
 		echo "$SRC_VER"
@@ -155,6 +168,10 @@ build_key() {
 			echo "== $p"
 			cat "$SERIES_DIR/$p" 2>/dev/null || echo missing
 		done < <(series_patches)
+		for p in "${EXTRA_PATCHES[@]}"; do
+			echo "== extra $(basename "$p")"
+			cat "$p"
+		done
 	} | sha256sum | cut -c1-16
 }
 
@@ -191,6 +208,7 @@ do_patched() {
 	local key tree bin
 	key=$(build_key)
 	tree=$QDIR/build-$key
+	[ -z "$VARIANT" ] || tree=$QDIR/variant-$VARIANT-$key
 	bin=$tree/build/qemu-system-aarch64
 	if [ -x "$bin" ] && [ -f "$tree/.built" ]; then
 		echo "$bin"
@@ -200,7 +218,7 @@ do_patched() {
 	local t_start
 	t_start=$(date +%s)
 
-	progress qemu "copying pristine $SRC_VER to build-$key"
+	progress qemu "copying pristine $SRC_VER to ${tree##*/}"
 	rm -rf "$tree"
 	cp -a "$SRC_DIR" "$tree.tmp"
 	rm -f "$tree.tmp/.complete"
@@ -214,8 +232,16 @@ do_patched() {
 		fi
 		n=$((n + 1))
 	done < <(series_patches)
+	for p in "${EXTRA_PATCHES[@]}"; do
+		if ! patch -s -p1 -d "$tree.tmp" --fuzz=0 --forward --batch \
+			--no-backup-if-mismatch -r - -i "$p" >&2; then
+			rm -rf "$tree.tmp"
+			die "$p does not apply on top of tests/qemu/patches"
+		fi
+		n=$((n + 1))
+	done
 	mv "$tree.tmp" "$tree"
-	progress qemu "applied $n patch(es) from tests/qemu/patches/series"
+	progress qemu "applied $n patch(es) (tests/qemu/patches/series${VARIANT:+ and variant $VARIANT})"
 
 	progress qemu "configure"
 	mkdir -p "$tree/build"
@@ -239,8 +265,10 @@ do_patched() {
 
 # Keeps the build just made and the most recent other one (a series being
 # edited back and forth); older trees only take space, ccache has them.
+# A variant's older trees are those of the same variant.
 prune_builds() {
-	local keep=$1 d n=0
+	local keep=$1 d n=0 glob=build-*/
+	[ -z "$VARIANT" ] || glob=variant-$VARIANT-*/
 	while read -r d; do
 		d=${d%/}
 		[ "$d" = "$keep" ] && continue
@@ -249,7 +277,7 @@ prune_builds() {
 			progress qemu "removing old build tree ${d##*/}"
 			rm -rf "$d"
 		fi
-	done < <(ls -1dt "$QDIR"/build-*/ 2>/dev/null)
+	done < <(ls -1dt "$QDIR"/$glob 2>/dev/null)
 }
 
 do_stock() {
@@ -266,9 +294,19 @@ do_stock() {
 
 case ${1:-patched} in
 patched) do_patched ;;
+variant)
+	[ $# -ge 3 ] || die "usage: $0 variant NAME PATCH..."
+	VARIANT=$2
+	[[ "$VARIANT" =~ ^[a-z0-9-]+$ ]] || die "variant name: lower-case letters, digits, -"
+	shift 2
+	for p in "$@"; do
+		[ -f "$p" ] || die "no patch $p"
+		EXTRA_PATCHES+=("$(cd "$(dirname "$p")" && pwd)/$(basename "$p")")
+	done
+	do_patched ;;
 stock) do_stock ;;
 source) ensure_source; echo "$SRC_DIR" ;;
 deps) ensure_deb_src; ensure_build_deps ;;
 -h|--help|help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' ;;
-*) die "usage: $0 [patched|stock|source|deps]" ;;
+*) die "usage: $0 [patched|stock|source|deps] | variant NAME PATCH..." ;;
 esac

@@ -5,6 +5,7 @@
  * counters are atomic: the KUnit race cases WARN and allocate from
  * several threads.
  */
+#define _GNU_SOURCE	/* pthread_setname_np() */
 #include <pthread.h>
 #include <stdarg.h>
 #include "ds_kernel.h"
