@@ -113,4 +113,4 @@ suite gate qemu,guest,kernel-slow scripts/gate-check.sh --qemu "$QEMU" --out "$O
 suite mutants qemu,guest scripts/mutants.sh --qemu "$QEMU" --out "$OUT/mutants"
 
 progress check "done"
-python3 scripts/tap-summary.py "$OUT"/*.tap
+python3 scripts/tap-summary.py --expect tests/expected "$OUT"/*.tap

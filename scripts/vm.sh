@@ -89,7 +89,9 @@ parse_args() {
 	# A list may come from a file: one name per line or word, # comments.
 	TESTS=$(printf '%s\n' "$TESTS" | sed 's/#.*//' | tr -s ' \t\n,' ',' |
 		sed 's/^,//; s/,$//')
-	TESTS=${TESTS:-none}
+	# An empty list (a suite file emptied or missing) is an error: "none"
+	# says on purpose that only KUnit and the log checks run.
+	[ -n "$TESTS" ] || die "--tests: the list is empty (say 'none' to run no guest test)"
 	[[ "$RUN" =~ ^[A-Za-z0-9_./-]*$ ]] || die "--run takes one word"
 	[[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "--timeout takes seconds"
 }
