@@ -7,7 +7,7 @@
 # series, or tests/mutants/qemu-NAME.patch, one on top of the QEMU patches
 # (tests/qemu/patches), whose header says what it breaks and, on a line
 #
-#   Caught-by: guest:TEST ... kunit:SUITE ...
+#   Caught-by: guest:TEST ... kunit:SUITE ... log:CHECK ...
 #
 # which tests must fail on it.  For each mutant this builds the kernel
 # (scripts/kernel-variant.sh mut-NAME, cached by content) or the QEMU
@@ -16,7 +16,8 @@
 # runs the named guest
 # tests (KUnit runs at every boot), then checks that every named test has
 # at least one failing line: guest:TEST a "not ok" under guest/TEST/ or a
-# failed run of it, kunit:SUITE one under kunit/SUITE/.  Last, a control:
+# failed run of it, kunit:SUITE one under kunit/SUITE/, log:CHECK the
+# log check CHECK (underscores for spaces: log:no_WARNING).  Last, a control:
 # the TTL mutant with the strict-TTL emulation off must pass the test that
 # catches it with the emulation on, showing that the strict mode is what
 # rejects it.  The table of mutants and the tests that caught them goes to
@@ -75,6 +76,7 @@ failed_in() {
 	case "$kind" in
 	guest) grep -q "^not ok [0-9]* - guest/$what/" "$tap" ;;
 	kunit) grep -q "^not ok [0-9]* - kunit/$what/" "$tap" ;;
+	log) grep -q "^not ok [0-9]* - log/${what//_/ }\( #\|\$\)" "$tap" ;;
 	*) return 1 ;;
 	esac
 }

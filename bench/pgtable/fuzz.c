@@ -618,11 +618,18 @@ static void op_scan(struct in *in)
 		for (p = p0; p < p0 + n; p++)
 			CHECK(test_bit(p - p0, bits_ours) == model[p].dirty,
 			      "scan bit of page %llx", (unsigned long long)p);
+		/*
+		 * A clearing scan cleans the leaves wholly inside the range;
+		 * one it reported only in part stays dirty (patch 27), so
+		 * that its pages outside the range are not lost.
+		 */
 		if (!flags)
 			for (p = p0; p < p0 + n; p = step(p))
 				if (model[p].mapped) {
 					u64 lb = leaf_base(p);
 
+					if (lb < p0 || lb + leaf_pages(p) > p0 + n)
+						continue;
 					for (i = 0; i < leaf_pages(p); i++)
 						model[lb + i].dirty = 0;
 				}
