@@ -51,6 +51,27 @@ static void c_plain_hwpt(struct iommu_hwpt_clear_dirty_bitmap *c) { c->hwpt_id =
 static void c_bad_hwpt(struct iommu_hwpt_clear_dirty_bitmap *c) { c->hwpt_id = 0xfffff; }
 static void c_short_size(struct iommu_hwpt_clear_dirty_bitmap *c) { c->size = 8; }
 
+static void c_ioas_id(struct iommu_hwpt_clear_dirty_bitmap *c) { c->hwpt_id = d.ioas_id; }
+static void c_dev_id(struct iommu_hwpt_clear_dirty_bitmap *c) { c->hwpt_id = d.dev_id; }
+
+/* The struct is followed by 8 more bytes; these send them */
+static uint64_t tail;
+static void c_big_tail(struct iommu_hwpt_clear_dirty_bitmap *c)
+{
+	c->size = sizeof(*c) + sizeof(tail);
+	tail = 1;
+}
+static void c_big_zero(struct iommu_hwpt_clear_dirty_bitmap *c)
+{
+	c->size = sizeof(*c) + sizeof(tail);
+	tail = 0;
+}
+
+static uint64_t *ro_bitmap;	/* a read-only page: CLEAR only reads it */
+static void c_ro_bitmap(struct iommu_hwpt_clear_dirty_bitmap *c) { c->data = (uintptr_t)ro_bitmap; }
+static uint8_t *hole_page;	/* an inaccessible page */
+static void c_unmapped_bitmap(struct iommu_hwpt_clear_dirty_bitmap *c) { c->data = (uintptr_t)hole_page; }
+
 static uint64_t *short_bitmap;	/* last 8 bytes before an inaccessible page */
 static void c_short_bitmap(struct iommu_hwpt_clear_dirty_bitmap *c)
 {
@@ -75,6 +96,12 @@ static const struct clear_case clear_cases[] = {
 	{ "HWPT without dirty tracking", c_plain_hwpt, EOPNOTSUPP },
 	{ "no such HWPT", c_bad_hwpt, ENOENT },
 	{ "size smaller than the struct", c_short_size, EINVAL },
+	{ "size larger than the struct, non-zero tail", c_big_tail, E2BIG },
+	{ "size larger than the struct, zero tail", c_big_zero, 0 },
+	{ "hwpt_id names the IOAS", c_ioas_id, ENOENT },
+	{ "hwpt_id names the device", c_dev_id, ENOENT },
+	{ "read-only bitmap (only read)", c_ro_bitmap, 0 },
+	{ "bitmap pointer to an inaccessible page", c_unmapped_bitmap, EFAULT },
 };
 
 struct flags_case {
@@ -96,6 +123,13 @@ static const struct flags_case flags_cases[] = {
 	{ "ENABLE | SPLIT", IOMMU_HWPT_DIRTY_TRACKING_ENABLE |
 	  IOMMU_HWPT_DIRTY_TRACKING_SPLIT, false, 0 },
 	{ "MERGE", IOMMU_HWPT_DIRTY_TRACKING_MERGE, false, 0 },
+	{ "SPLIT | MERGE", IOMMU_HWPT_DIRTY_TRACKING_SPLIT |
+	  IOMMU_HWPT_DIRTY_TRACKING_MERGE, false, EINVAL },
+	{ "ENABLE | SPLIT | MERGE", IOMMU_HWPT_DIRTY_TRACKING_ENABLE |
+	  IOMMU_HWPT_DIRTY_TRACKING_SPLIT | IOMMU_HWPT_DIRTY_TRACKING_MERGE,
+	  false, EINVAL },
+	{ "MERGE on a HWPT without dirty tracking",
+	  IOMMU_HWPT_DIRTY_TRACKING_MERGE, true, EOPNOTSUPP },
 };
 
 static int errno_of(int ret)
@@ -105,18 +139,26 @@ static int errno_of(int ret)
 
 static void run_clear_case(const struct clear_case *t)
 {
-	struct iommu_hwpt_clear_dirty_bitmap c = {
-		.size = sizeof(c),
+	struct {
+		struct iommu_hwpt_clear_dirty_bitmap c;
+		uint64_t tail;
+	} arg = { .c = {
+		.size = sizeof(arg.c),
 		.hwpt_id = hwpt,
 		.iova = IOVA,
 		.length = LEN,
 		.page_size = EDU_PAGE_SIZE,
 		.data = (uintptr_t)bits,
-	};
+	} };
 	int err;
 
-	t->mangle(&c);
-	err = errno_of(ioctl(d.iommufd, IOMMU_HWPT_CLEAR_DIRTY_BITMAP, &c));
+	_Static_assert(sizeof(arg.c) % 8 == 0 &&
+		       sizeof(arg) == sizeof(arg.c) + sizeof(arg.tail),
+		       "the tail follows the struct directly");
+	tail = ~0ULL;	/* sent only by a case that makes size cover it */
+	t->mangle(&arg.c);
+	arg.tail = tail;
+	err = errno_of(ioctl(d.iommufd, IOMMU_HWPT_CLEAR_DIRTY_BITMAP, &arg));
 	tap_ok(err == t->err, "CLEAR_DIRTY_BITMAP %s: errno %d (%s), want %d",
 	       t->name, err, strerror(err), t->err);
 }
@@ -135,6 +177,20 @@ static void run_flags_case(const struct flags_case *t)
 	       t->name, err, strerror(err), t->err);
 }
 
+/* SET_DIRTY_TRACKING on an ID that is no HWPT */
+static void run_bad_id(const char *what, uint32_t id)
+{
+	struct iommu_hwpt_set_dirty_tracking s = {
+		.size = sizeof(s),
+		.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
+		.hwpt_id = id,
+	};
+	int err = errno_of(ioctl(d.iommufd, IOMMU_HWPT_SET_DIRTY_TRACKING, &s));
+
+	tap_ok(err == ENOENT, "SET_DIRTY_TRACKING on %s: errno %d (%s), want %d",
+	       what, err, strerror(err), ENOENT);
+}
+
 int main(void)
 {
 	size_t nclear = sizeof(clear_cases) / sizeof(clear_cases[0]);
@@ -143,7 +199,7 @@ int main(void)
 	void *buf;
 	size_t i;
 
-	tap_plan(1 + nclear + nflags);
+	tap_plan(1 + nclear + nflags + 3);
 	edu_init(&d);
 	if (edu_find(d.bdf, sizeof(d.bdf)) || edu_iommufd_open(&d))
 		return tap_finish();
@@ -163,11 +219,23 @@ int main(void)
 		return tap_finish();
 	short_bitmap = (uint64_t *)(guard + EDU_PAGE_SIZE - sizeof(uint64_t));
 	*short_bitmap = ~0ULL;
+	hole_page = guard + EDU_PAGE_SIZE;
+	ro_bitmap = mmap(NULL, EDU_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro_bitmap == MAP_FAILED) {
+		ro_bitmap = NULL;	/* the case then fails with EFAULT */
+	} else {
+		ro_bitmap[0] = 0x5;
+		mprotect(ro_bitmap, EDU_PAGE_SIZE, PROT_READ);
+	}
 
 	for (i = 0; i < nclear; i++)
 		run_clear_case(&clear_cases[i]);
 	for (i = 0; i < nflags; i++)
 		run_flags_case(&flags_cases[i]);
+	run_bad_id("an unknown ID", 0xfffff);
+	run_bad_id("the IOAS", d.ioas_id);
+	run_bad_id("the device", d.dev_id);
 
 	edu_close(&d);
 	return tap_finish();

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "lib/edudma.h"
 #include "lib/tap.h"
@@ -47,6 +48,10 @@ static void m_overflow(struct req *r) { r->get.iova = ~0ULL & ~(uint64_t)(EDU_PA
 static void m_unaligned(struct req *r) { r->get.iova += 1; }
 static void m_zero_size(struct req *r) { r->get.size = 0; }
 static void m_short_argsz(struct req *r) { r->hdr.argsz = sizeof(r->hdr) + 8; }
+static void m_null_bitmap(struct req *r) { r->get.bitmap.data = NULL; }
+static void m_pgsize_odd(struct req *r) { r->get.bitmap.pgsize = 3 * EDU_PAGE_SIZE; }
+static uint64_t *ro_bits;	/* a read-only page */
+static void m_ro_bitmap(struct req *r) { r->get.bitmap.data = (void *)ro_bits; }
 
 static const struct bad_case cases[] = {
 	{ "GET_BITMAP | CLEAR_BITMAP", F_GET | F_CLEAR, m_none, EINVAL },
@@ -64,6 +69,18 @@ static const struct bad_case cases[] = {
 	{ "CLEAR_BITMAP iova not aligned", F_CLEAR, m_unaligned, EINVAL },
 	{ "CLEAR_BITMAP zero size", F_CLEAR, m_zero_size, EINVAL },
 	{ "CLEAR_BITMAP argsz without the range", F_CLEAR, m_short_argsz, EINVAL },
+	{ "CLEAR_BITMAP NULL bitmap", F_CLEAR, m_null_bitmap, EFAULT },
+	{ "NOCLEAR NULL bitmap", F_NOCLEAR, m_null_bitmap, EFAULT },
+	{ "CLEAR_BITMAP pgsize not a power of two", F_CLEAR, m_pgsize_odd, EINVAL },
+	{ "NOCLEAR pgsize not a power of two", F_NOCLEAR, m_pgsize_odd, EINVAL },
+	{ "NOCLEAR zero size", F_NOCLEAR, m_zero_size, EINVAL },
+	{ "NOCLEAR iova not aligned", F_NOCLEAR, m_unaligned, EINVAL },
+	/* unlike GET_BITMAP, the manual-clear ranges must be mapped throughout */
+	{ "NOCLEAR range reaching past the mappings", F_NOCLEAR, m_crossing, EINVAL },
+	{ "NOCLEAR range bisecting a mapping", F_NOCLEAR, m_bisecting, EINVAL },
+	{ "NOCLEAR argsz without the range", F_NOCLEAR, m_short_argsz, EINVAL },
+	{ "CLEAR_BITMAP read-only bitmap (only read)", F_CLEAR, m_ro_bitmap, 0 },
+	{ "NOCLEAR read-only bitmap (written)", F_NOCLEAR, m_ro_bitmap, EFAULT },
 	{ "CLEAR_BITMAP valid", F_CLEAR, m_none, 0 },
 	{ "GET_BITMAP_NOCLEAR valid", F_NOCLEAR, m_none, 0 },
 };
@@ -97,6 +114,14 @@ int main(void)
 	edu_init(&d);
 	if (edu_find(d.bdf, sizeof(d.bdf)) || edu_type1_open(&d))
 		return tap_finish();
+	ro_bits = mmap(NULL, EDU_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro_bits == MAP_FAILED) {
+		ro_bits = NULL;
+	} else {
+		ro_bits[0] = 0x5;
+		mprotect(ro_bits, EDU_PAGE_SIZE, PROT_READ);
+	}
 	buf = edu_buf_alloc(LEN, false);
 	if (!tap_ok(buf && !edu_map(&d, buf, IOVA, LEN),
 		    "type1 container, %lu pages mapped", NPAGES))
