@@ -129,6 +129,7 @@ static inline int get_order(unsigned long size)
 #define WRITE_ONCE(x, v)	(*(volatile typeof(x) *)&(x) = (v))
 #define barrier()		__asm__ __volatile__("" ::: "memory")
 #define dma_wmb()		__atomic_thread_fence(__ATOMIC_RELEASE)
+#define dma_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define wmb()			__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
 
@@ -258,5 +259,66 @@ struct list_head {
 	struct list_head *next, *prev;
 };
 #define LIST_HEAD_INIT(name) { &(name), &(name) }
+
+static inline void INIT_LIST_HEAD(struct list_head *h)
+{
+	h->next = h;
+	h->prev = h;
+}
+
+static inline bool list_empty(const struct list_head *h)
+{
+	return h->next == h;
+}
+
+static inline void list_add_tail(struct list_head *e, struct list_head *h)
+{
+	e->prev = h->prev;
+	e->next = h;
+	h->prev->next = e;
+	h->prev = e;
+}
+
+static inline void list_del(struct list_head *e)
+{
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
+	e->next = e->prev = NULL;
+}
+
+#define list_entry(ptr, type, member) container_of(ptr, type, member)
+#define list_for_each_entry_safe(pos, n, head, member)			\
+	for (pos = list_entry((head)->next, typeof(*pos), member),	\
+	     n = list_entry(pos->member.next, typeof(*pos), member);	\
+	     &pos->member != (head);					\
+	     pos = n, n = list_entry(n->member.next, typeof(*n), member))
+
+/*
+ * struct page: the allocator (ds_shim.c) puts one right before every
+ * block it hands out, so that virt_to_page() is a subtraction.
+ */
+struct page {
+	struct list_head lru;
+	void *base;		/* what to free() */
+	int order;
+};
+
+static inline struct page *virt_to_page(const void *virt)
+{
+	return (struct page *)virt - 1;
+}
+
+static inline void *page_address(struct page *page)
+{
+	return page + 1;
+}
+
+/*
+ * RCU as a reader-writer lock: readers share it, synchronize_rcu() waits
+ * until none is inside.  Slower than RCU, the same guarantee.
+ */
+void rcu_read_lock(void);
+void rcu_read_unlock(void);
+void synchronize_rcu(void);
 
 #endif /* DS_KERNEL_H */

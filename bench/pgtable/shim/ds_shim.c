@@ -22,29 +22,66 @@ void ds_warn(const char *file, int line, const char *cond)
 		fprintf(stderr, "WARNING: %s:%d: %s\n", file, line, cond);
 }
 
+/*
+ * Blocks are aligned to their size, with their struct page in the
+ * alignment gap before them: an allocation of twice the size (a test
+ * harness can afford it).
+ */
 void *iommu_alloc_pages_node(int nid, gfp_t gfp, int order)
 {
 	size_t size = PAGE_SIZE << order;
-	void *p = aligned_alloc(size, size);
+	char *base = aligned_alloc(size, 2 * size), *p;
+	struct page *page;
 
-	if (!p)
+	if (!base)
 		return NULL;
+	p = base + size;
 	/* Descriptors hold output addresses in bits 47:12 */
 	if ((uintptr_t)p >> 47) {
 		fprintf(stderr, "page above 2^47: %p\n", p);
 		abort();
 	}
 	memset(p, 0, size);
+	page = virt_to_page(p);
+	page->base = base;
+	page->order = order;
+	page->lru.next = page->lru.prev = NULL;
 	__atomic_fetch_add(&ds_pages_allocated, 1UL << order, __ATOMIC_RELAXED);
 	return p;
 }
 
 void iommu_free_pages(void *virt, int order)
 {
+	struct page *page;
+
 	if (!virt)
 		return;
+	page = virt_to_page(virt);
+	if (page->order != order) {
+		fprintf(stderr, "iommu_free_pages(%p, %d): allocated with order %d\n",
+			virt, order, page->order);
+		abort();
+	}
 	__atomic_fetch_sub(&ds_pages_allocated, 1UL << order, __ATOMIC_RELAXED);
-	free(virt);
+	free(page->base);
+}
+
+static pthread_rwlock_t ds_rcu = PTHREAD_RWLOCK_INITIALIZER;
+
+void rcu_read_lock(void)
+{
+	pthread_rwlock_rdlock(&ds_rcu);
+}
+
+void rcu_read_unlock(void)
+{
+	pthread_rwlock_unlock(&ds_rcu);
+}
+
+void synchronize_rcu(void)
+{
+	pthread_rwlock_wrlock(&ds_rcu);
+	pthread_rwlock_unlock(&ds_rcu);
 }
 
 unsigned long ds_find_next_bit(const unsigned long *addr, unsigned long size,
