@@ -93,6 +93,7 @@ suite pgtable-native kernel make -s -C bench/pgtable OUT="$DS_TOP/$OUT/pgtable" 
 # --- QEMU emulation suites (no guest kernel) -------------------------------
 suite qemu-httu qemu python3 tests/qemu/test_httu.py --qemu "$QEMU" --httu on
 suite qemu-httu-off qemu python3 tests/qemu/test_httu.py --qemu "$QEMU" --httu off --expect-fail
+suite qemu-httu-cd-off qemu python3 tests/qemu/test_httu.py --qemu "$QEMU" --httu on --cd-ha-hd off --expect-fail
 suite qemu-stock qemu-stock python3 tests/qemu/test_httu.py --qemu "$STOCK_QEMU" --httu off --expect-fail
 
 # --- guest suites (boot the test bed) ---------------------------------------

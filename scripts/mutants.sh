@@ -7,7 +7,7 @@
 # series, or tests/mutants/qemu-NAME.patch, one on top of the QEMU patches
 # (tests/qemu/patches), whose header says what it breaks and, on a line
 #
-#   Caught-by: guest:TEST ... kunit:SUITE ... log:CHECK ...
+#   Caught-by: guest:TEST ... kunit:SUITE ... log:CHECK ... native:SUITE
 #
 # which tests must fail on it.  For each mutant this builds the kernel
 # (scripts/kernel-variant.sh mut-NAME, cached by content) or the QEMU
@@ -17,7 +17,10 @@
 # tests (KUnit runs at every boot), then checks that every named test has
 # at least one failing line: guest:TEST a "not ok" under guest/TEST/ or a
 # failed run of it, kunit:SUITE one under kunit/SUITE/, log:CHECK the
-# log check CHECK (underscores for spaces: log:no_WARNING).  Last, a control:
+# log check CHECK (underscores for spaces: log:no_WARNING), native:SUITE
+# one of the bench/pgtable native check (the mutant's drivers/iommu
+# compiled on the host, KUnit under ASan+UBSan: races a two-vCPU guest
+# runs too slowly to lose, such as a lockless lookup in a freed table).  Last, a control:
 # the TTL mutant with the strict-TTL emulation off must pass the test that
 # catches it with the emulation on, showing that the strict mode is what
 # rejects it.  The table of mutants and the tests that caught them goes to
@@ -76,9 +79,27 @@ failed_in() {
 	case "$kind" in
 	guest) grep -q "^not ok [0-9]* - guest/$what/" "$tap" ;;
 	kunit) grep -q "^not ok [0-9]* - kunit/$what/" "$tap" ;;
+	native) grep -q "^not ok - native/$what" "$OUT/$1.native.tap" 2>/dev/null ;;
 	log) grep -q "^not ok [0-9]* - log/${what//_/ }\( #\|\$\)" "$tap" ;;
 	*) return 1 ;;
 	esac
+}
+
+# native_check NAME PATCH: bench/pgtable's check on the series' drivers/iommu
+# with PATCH applied, TAP in $OUT/NAME.native.tap
+native_check() {
+	local name=$1 patch=$2 ksrc=$DIRTYSCOPE_CACHE/linux/src tree=$OUT/$1.native-src
+	rm -rf "$tree"
+	mkdir -p "$tree/drivers"
+	cp -a "$ksrc/drivers/iommu" "$tree/drivers/"
+	if ! patch -s -p1 -d "$tree" --fuzz=0 --no-backup-if-mismatch < "$patch" \
+		> "$OUT/$name.native.err" 2>&1; then
+		echo "not ok - native/mutant does not apply to drivers/iommu" > "$OUT/$name.native.tap"
+		return
+	fi
+	make -s -C bench/pgtable OUT="$(cd "$OUT" && pwd)/$name.native" KSRC="$ksrc" \
+		PGTABLE_C="$(cd "$tree" && pwd)/drivers/iommu/io-pgtable-arm.c" check \
+		> "$OUT/$name.native.tap" 2>> "$OUT/$name.native.err"
 }
 
 table=$OUT/table.md
@@ -102,21 +123,28 @@ for patch in tests/mutants/kernel-*.patch tests/mutants/qemu-*.patch; do
 	t0=$(date +%s)
 	image=$KERNEL
 	qemu=$QEMU
-	if [ "$kind" = kernel ]; then
-		image=$(bash scripts/kernel-variant.sh "mut-$name" "$patch" 2> "$OUT/$name.build.err" | tail -n 1)
-		built=$image
-	else
-		qemu=$(bash scripts/qemu.sh variant "mut-$name" "$patch" 2> "$OUT/$name.build.err" | tail -n 1)
-		built=$qemu
+	rc=-
+	if [[ " $tokens" == *" native:"* ]]; then
+		native_check "$name" "$patch"
 	fi
-	if [ -z "$built" ] || [ ! -f "$built" ]; then
-		tap fail "mutant $name ($kind): builds"
-		tail -n 20 "$OUT/$name.build.err" | diag
-		continue
+	# a mutant caught only natively needs no build of its own, no boot
+	if [[ " $tokens" =~ \ (guest|kunit|log): ]]; then
+		if [ "$kind" = kernel ]; then
+			image=$(bash scripts/kernel-variant.sh "mut-$name" "$patch" 2> "$OUT/$name.build.err" | tail -n 1)
+			built=$image
+		else
+			qemu=$(bash scripts/qemu.sh variant "mut-$name" "$patch" 2> "$OUT/$name.build.err" | tail -n 1)
+			built=$qemu
+		fi
+		if [ -z "$built" ] || [ ! -f "$built" ]; then
+			tap fail "mutant $name ($kind): builds"
+			tail -n 20 "$OUT/$name.build.err" | diag
+			continue
+		fi
+		guests=$(tr ' ' '\n' <<< "$tokens" | sed -n 's/^guest://p' | paste -sd, -)
+		boot "$name" "$image" on "$guests" "$qemu"
+		rc=$?
 	fi
-	guests=$(tr ' ' '\n' <<< "$tokens" | sed -n 's/^guest://p' | paste -sd, -)
-	boot "$name" "$image" on "$guests" "$qemu"
-	rc=$?
 	caught=()
 	for tok in $tokens; do
 		if failed_in "$name" "$tok"; then

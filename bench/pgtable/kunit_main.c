@@ -49,6 +49,9 @@ int main(void)
 {
 	int s, failed = 0, total = 0;
 
+	/* a sanitizer abort must not take the lines printed before */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
 	printf("KTAP version 1\n1..%d\n", nsuites);
 	for (s = 0; s < nsuites; s++) {
 		struct kunit_case *c;

@@ -19,13 +19,44 @@ is "ok".
 
   test_httu.py --qemu PATH                       patched QEMU, HTTU on
   test_httu.py --qemu PATH --httu off --expect-fail
+  test_httu.py --qemu PATH --httu on --cd-ha-hd off --expect-fail
   test_httu.py --qemu /usr/bin/qemu-system-aarch64 --httu off --expect-fail
 
---expect-fail runs only the HTTU cases and expects every one of them to
-fail, which shows that the cases really detect a QEMU without HTTU.  It
+--cd-ha-hd (default: the value of --httu) sets CD.HA and CD.HD for the
+HTTU cases.  As a guest driver does when SMMU_IDR0.HTTU reads 0, a run
+with --httu off programs HA=HD=0: an SMMU without HTTU (stock QEMU 7.2,
+or the patched one with x-httu off) rejects a CD with HA or HD set with
+C_BAD_CD, and then no translation happens at all.
+
+--expect-fail is a negative control: it runs the HTTU cases on a QEMU or
+a CD without HTTU (--httu off: no x-httu property; --httu on --cd-ha-hd
+off: property on, CD.HA=HD=0, so the emulation must honour the CD) and
+expects each case that depends on what is withheld to fail for its own
+reason, checked exactly at the case's first HTTU-dependent step:
+
+  idr0-httu, iort-httu-override    HTTU field reads 0b00 (only --httu off;
+                                   with --cd-ha-hd off they must pass)
+  write-dirties-clean-page,        the write through the writable-clean
+  write-after-cached-read-rewalks, descriptor raises F_PERMISSION (edu's
+  recleaned-page-needs-tlbi        StreamID, write, at the DMA's IOVA and
+                                   no other event); page not written and
+                                   descriptor unchanged
+  read-sets-access-flag-only       descriptor unchanged (AF stays clear);
+                                   either F_ACCESS read events at the
+                                   IOVA, or no event and the read returns
+                                   the data (QEMU 7.2 does not model stage
+                                   1 access flag faults)
+
+and reports "ok N - CASE: fails as expected without HTTU (what was
+seen)".  Anything else, say C_BAD_CD, no fault or another event, is
+"not ok".  write-to-read-only-faults and dirty-page-descriptor-unchanged
+do not depend on HTTU and must pass in every mode.  --expect-fail with
+HTTU on in QEMU and in the CD withholds nothing: then every dependent
+case is "not ok", which shows that the controls can fail.  --expect-fail
 uses short DMAs and no edu "dma-delay-ns" property, which an unpatched
-QEMU does not have.  A QEMU that cannot start, crashes or stops
-answering is reported "not ok" in every mode.
+QEMU does not have, and skips the edu and *-ttl-* cases, which need the
+patches.  A QEMU that cannot start, crashes or stops answering is
+reported "not ok" in every mode.
 
 The *-ttl-* cases check the "x-strict-ttl" IOTLB mode (independent of
 HTTU): a 2 MiB block translation is cached by a DMA, remapped in memory
@@ -37,8 +68,7 @@ With x-strict-ttl=on a TTL of 3 must leave the level 2 block cached
 off a TTL of 3 must drop it (QEMU's lenient rule).  --strict-ttl on (the
 default) requires the property; --strict-ttl off runs the strict cases
 without it, and then strict-ttl-l3-tlbi-leaves-2m-block-stale fails,
-which shows that the case detects a lenient IOTLB.  --expect-fail
-skips them.
+which shows that the case detects a lenient IOTLB.
 
 The qtest accelerator keeps the vCPUs stopped and lets the test drive the
 virtual clock.  Debian's qemu-system-aarch64 ships without it, so with a
@@ -100,6 +130,7 @@ CMD_TLBI_NSNH_ALL = 0x30
 CMD_SYNC = 0x46
 
 EVT_C_BAD_CD = 0x0A
+EVT_F_ACCESS = 0x12
 EVT_F_PERMISSION = 0x13
 EVENT_NAMES = {
     0x02: "C_BAD_STREAMID", 0x04: "C_BAD_STE", 0x0A: "C_BAD_CD",
@@ -749,7 +780,44 @@ def expect_no_events(bed):
     check(not events, f"unexpected SMMU events: {describe_events(events)}")
 
 
-def case_idr0(opts, diag):
+def expect_faults(bed, events, evt, i, rnw):
+    """Checks that @events are exactly the faults of one DMA of
+    bed.dma_len bytes at IOVA page @i: all of type @evt, from edu's
+    StreamID, with @rnw, inside the DMA's range, the first at its start
+    (one record per access QEMU splits the DMA into).  Returns them
+    described."""
+    name = EVENT_NAMES[evt]
+    lo, hi = iova(i), iova(i) + bed.dma_len
+    access = "read" if rnw else "write"
+    want = f"only {name} sid={EDU_SID:#x} rnw={rnw} in {lo:#x}..{hi - 1:#x}"
+    check(events, f"the DMA {access} at IOVA {lo:#x} raised no SMMU event, "
+          f"expected {want}")
+    other = [e for e in events
+             if (e["type"], e["sid"], e["rnw"]) != (evt, EDU_SID, rnw)
+             or not lo <= e["addr"] < hi]
+    check(not other, f"the DMA {access} at IOVA {lo:#x} raised "
+          f"{describe_events(events)}; expected {want}")
+    check(events[0]["addr"] == lo, f"the first {name} is for "
+          f"{events[0]['addr']:#x}, not the start of the DMA, {lo:#x}")
+    return describe_events(events)
+
+
+def expect_write_fault(bed, i, pte_before, data_before):
+    """After a DMA write to IOVA page @i that must fault: the descriptor
+    still @pte_before, exactly F_PERMISSION write events for the DMA's
+    range, the page still @data_before.  Returns what was seen."""
+    events = bed.smmu.events()
+    pte = bed.smmu.pte(i)
+    check(pte == pte_before, f"after the write: descriptor {pte:#018x}, "
+          f"expected {pte_before:#018x} (unchanged; SMMU events: "
+          f"{describe_events(events)})")
+    seen = expect_faults(bed, events, EVT_F_PERMISSION, i, rnw=0)
+    check(bed.page(i, PAGE) == data_before,
+          "the page was written although the write faulted")
+    return f"{seen}; descriptor unchanged, page not written"
+
+
+def case_idr0(opts, diag, control=False):
     """SMMU_IDR0.HTTU advertises access flag and dirty state (0b10)"""
     extra = ["-global", "arm-smmuv3.x-httu=on"] if opts.httu == "on" else []
     qt = QTest(opts.qemu, extra, opts.timeout, opts.accel)
@@ -758,10 +826,14 @@ def case_idr0(opts, diag):
     httu = (idr0 >> 6) & 3
     diag(f"IDR0={idr0:#010x} HTTU={httu:#04b}; IDR3={idr3:#010x} "
          f"BBML={(idr3 >> 11) & 3}")
+    if control:
+        check(httu == 0b00, f"IDR0.HTTU is {httu:#04b}, expected 0b00")
+        return f"IDR0.HTTU={httu:#04b}"
     check(httu == 0b10, f"IDR0.HTTU is {httu:#04b}, expected 0b10")
+    return None
 
 
-def case_iort(opts, diag):
+def case_iort(opts, diag, control=False):
     """ACPI IORT SMMUv3 node reports HTTU (flags[2:1] = 0b10)"""
     extra = ["-global", "arm-smmuv3.x-httu=on"] if opts.httu == "on" else []
     qt = QTest(opts.qemu, extra, opts.timeout, opts.accel)
@@ -784,19 +856,29 @@ def case_iort(opts, diag):
     diag(f"IORT SMMUv3 node: base={base:#x} flags={flags:#x} HTTU={httu:#04b}")
     check(base == SMMU_BASE, f"IORT SMMUv3 base {base:#x}")
     check(flags & 1, "COHACC override lost")
+    if control:
+        check(httu == 0b00, f"IORT HTTU override is {httu:#04b}, "
+              "expected 0b00")
+        return f"IORT SMMUv3 flags={flags:#x}, HTTU={httu:#04b}"
     check(httu == 0b10, f"IORT HTTU override is {httu:#04b}, expected 0b10")
+    return None
 
 
-def case_write_dirties(opts, diag, bed):
+def case_write_dirties(opts, diag, bed, control=False):
     """DMA write to a writable-clean page writes it and makes it writable-dirty"""
     before = writable_clean(data_pa(0))
     bed.smmu.set_pte(0, before)
+    bed.qt.memset(data_pa(0), PAGE, 0x5A)
     data = bed.load_buffer(seed=1)
+    old = bed.page(0, PAGE)
     bed.edu.from_buffer(iova(0), bed.dma_len)
+    if control:
+        return expect_write_fault(bed, 0, before, old)
     check(bed.page(0) == data, "page data not written by the DMA")
     expect_pte(bed.smmu.pte(0), (before | PTE_AF) & ~PTE_AP_RDONLY,
                "after the write")
     expect_no_events(bed)
+    return None
 
 
 def case_readonly_faults(opts, diag, bed):
@@ -805,34 +887,47 @@ def case_readonly_faults(opts, diag, bed):
     bed.smmu.set_pte(0, before)
     bed.qt.memset(data_pa(0), PAGE, 0x5A)
     bed.load_buffer(seed=2)
-    bed.smmu.events()
+    expect_no_events(bed)
+    old = bed.page(0, PAGE)
     bed.edu.from_buffer(iova(0), bed.dma_len)
-    events = bed.smmu.events()
-    diag(f"events: {describe_events(events)}")
-    check(bed.qt.read(data_pa(0), PAGE) == b"\x5a" * PAGE,
-          "read-only page was written")
-    expect_pte(bed.smmu.pte(0), before, "after the faulting write")
-    check(any(e["type"] == EVT_F_PERMISSION and e["sid"] == EDU_SID
-              and e["addr"] == iova(0) and e["rnw"] == 0 for e in events),
-          f"no F_PERMISSION write event for IOVA {iova(0):#x}")
+    diag("events: " + expect_write_fault(bed, 0, before, old))
 
 
-def case_read_sets_af(opts, diag, bed):
+def case_read_sets_af(opts, diag, bed, control=False):
     """DMA read sets the access flag only (AP[2] stays set)"""
     before = writable_clean(data_pa(0), af=False)
     bed.smmu.set_pte(0, before)
     data = pattern(3, bed.dma_len)
     bed.qt.write(data_pa(0), data)
     bed.edu.to_buffer(iova(0), bed.dma_len)
+    if control:
+        events = bed.smmu.events()
+        pte = bed.smmu.pte(0)
+        check(pte == before, f"after the read: descriptor {pte:#018x}, "
+              f"expected {before:#018x} (unchanged, AF clear; SMMU events: "
+              f"{describe_events(events)})")
+        if events:
+            seen = expect_faults(bed, events, EVT_F_ACCESS, 0, rnw=1)
+            return f"{seen}; descriptor unchanged, AF clear"
+        # no access flag fault: the read must have worked (below), and
+        # so must the write back through a writable-dirty page
+        bed.smmu.set_pte(1, writable_dirty(data_pa(1)))
+        bed.edu.from_buffer(iova(1), bed.dma_len)
+        check(bed.page(1) == data, "the DMA read did not return the page "
+              "data, yet raised no F_ACCESS")
+        expect_no_events(bed)
+        return ("descriptor unchanged, AF clear; the read went through "
+                "without F_ACCESS, which this QEMU does not model")
     expect_pte(bed.smmu.pte(0), before | PTE_AF, "after the read")
     # what was read reaches RAM again through a writable-dirty page
     bed.smmu.set_pte(1, writable_dirty(data_pa(1)))
     bed.edu.from_buffer(iova(1), bed.dma_len)
     check(bed.page(1) == data, "the DMA read did not return the page data")
     expect_no_events(bed)
+    return None
 
 
-def case_write_after_read(opts, diag, bed):
+def case_write_after_read(opts, diag, bed, control=False):
     """write after a read cached the clean page walks again and dirties it"""
     before = writable_clean(data_pa(0))
     bed.smmu.set_pte(0, before)
@@ -840,19 +935,26 @@ def case_write_after_read(opts, diag, bed):
     bed.edu.to_buffer(iova(0), bed.dma_len)       # caches a read-only entry
     expect_pte(bed.smmu.pte(0), before, "after the read")
     data = bed.load_buffer(seed=5)
+    old = bed.page(0, PAGE)
     bed.edu.from_buffer(iova(0), bed.dma_len)
+    if control:
+        return expect_write_fault(bed, 0, before, old)
     check(bed.page(0) == data, "page data not written by the DMA")
     expect_pte(bed.smmu.pte(0), before & ~PTE_AP_RDONLY, "after the write")
     expect_no_events(bed)
+    return None
 
 
-def case_reclean_needs_tlbi(opts, diag, bed):
+def case_reclean_needs_tlbi(opts, diag, bed, control=False):
     """a re-cleaned page stays clean until TLBI (by VA, by ASID), then dirties"""
     clean = writable_clean(data_pa(0))
     dirty = clean & ~PTE_AP_RDONLY
     bed.smmu.set_pte(0, clean)
     data = bed.load_buffer(seed=6)
+    old = bed.page(0, PAGE)
     bed.edu.from_buffer(iova(0), bed.dma_len)
+    if control:
+        return expect_write_fault(bed, 0, clean, old)
     check(bed.page(0) == data, "first write: page data not written")
     expect_pte(bed.smmu.pte(0), dirty, "after the first write")
 
@@ -876,6 +978,7 @@ def case_reclean_needs_tlbi(opts, diag, bed):
     check(bed.page(0) == data, "fourth write (after TLBI): data not written")
     expect_pte(bed.smmu.pte(0), dirty, "fourth write, after CMD_TLBI_NH_ASID")
     expect_no_events(bed)
+    return None
 
 
 def case_dirty_unchanged(opts, diag, bed):
@@ -1012,33 +1115,41 @@ def case_lenient_ttl_l3(opts, diag, bed):
     ttl_check(diag, bed, ttl=3, want_stale=False)
 
 
-# name, function, kind: "machine" (starts its own QEMU), "httu" (a Bed
-# whose CD sets HA and HD), "edu" (a Bed whose CD sets neither),
-# "strict-ttl" / "lenient-ttl" (an "edu" Bed with x-strict-ttl on / off;
-# with --strict-ttl off neither is passed)
+# name, function, kind, needs.  kind: "machine" (starts its own QEMU),
+# "httu" (a Bed whose CD sets HA and HD as --cd-ha-hd says), "edu" (a Bed
+# whose CD sets neither), "strict-ttl" / "lenient-ttl" (an "edu" Bed with
+# x-strict-ttl on / off; with --strict-ttl off neither is passed).  needs:
+# what of HTTU the case depends on, which --expect-fail may withhold:
+# "property" (x-httu), "cd" (x-httu and CD.HA/HD) or None.
 CASES = [
-    ("idr0-httu", case_idr0, "machine"),
-    ("iort-httu-override", case_iort, "machine"),
-    ("write-dirties-clean-page", case_write_dirties, "httu"),
-    ("write-to-read-only-faults", case_readonly_faults, "httu"),
-    ("read-sets-access-flag-only", case_read_sets_af, "httu"),
-    ("write-after-cached-read-rewalks", case_write_after_read, "httu"),
-    ("recleaned-page-needs-tlbi", case_reclean_needs_tlbi, "httu"),
-    ("dirty-page-descriptor-unchanged", case_dirty_unchanged, "httu"),
-    ("edu-4096-byte-dma", case_edu_full_buffer, "edu"),
-    ("edu-dma-delay-ns", case_edu_delay, "edu"),
+    ("idr0-httu", case_idr0, "machine", "property"),
+    ("iort-httu-override", case_iort, "machine", "property"),
+    ("write-dirties-clean-page", case_write_dirties, "httu", "cd"),
+    ("write-to-read-only-faults", case_readonly_faults, "httu", None),
+    ("read-sets-access-flag-only", case_read_sets_af, "httu", "cd"),
+    ("write-after-cached-read-rewalks", case_write_after_read, "httu", "cd"),
+    ("recleaned-page-needs-tlbi", case_reclean_needs_tlbi, "httu", "cd"),
+    ("dirty-page-descriptor-unchanged", case_dirty_unchanged, "httu", None),
+    ("edu-4096-byte-dma", case_edu_full_buffer, "edu", None),
+    ("edu-dma-delay-ns", case_edu_delay, "edu", None),
     ("strict-ttl-l3-tlbi-leaves-2m-block-stale", case_strict_ttl_l3,
-     "strict-ttl"),
-    ("strict-ttl-l2-tlbi-drops-2m-block", case_strict_ttl_l2, "strict-ttl"),
-    ("strict-ttl-0-tlbi-drops-2m-block", case_strict_ttl_0, "strict-ttl"),
-    ("strict-ttl-tg0-tlbi-ignores-ttl", case_strict_ttl_tg0, "strict-ttl"),
+     "strict-ttl", None),
+    ("strict-ttl-l2-tlbi-drops-2m-block", case_strict_ttl_l2, "strict-ttl",
+     None),
+    ("strict-ttl-0-tlbi-drops-2m-block", case_strict_ttl_0, "strict-ttl",
+     None),
+    ("strict-ttl-tg0-tlbi-ignores-ttl", case_strict_ttl_tg0, "strict-ttl",
+     None),
     ("lenient-ttl-l3-tlbi-drops-2m-block", case_lenient_ttl_l3,
-     "lenient-ttl"),
+     "lenient-ttl", None),
 ]
 
 
-def run_case(opts, func, kind, diag):
-    """Runs one case; returns None if it held, else the CheckFailed.
+def run_case(opts, func, kind, diag, control):
+    """Runs one case; returns (None, what it saw) if it held, else
+    (the CheckFailed, None).  With @control the case checks that it
+    fails for its expected reason without HTTU instead, and what it
+    saw names that reason.
 
     A QTestError (QEMU did not start, died, hung) propagates, after QEMU's
     command line, stderr and log are dumped.  Every QEMU the case started
@@ -1046,11 +1157,13 @@ def run_case(opts, func, kind, diag):
     """
     QTest.started = []
     dump = opts.verbose
+    bed = None
+    args = {"control": True} if control else {}
     try:
         if kind == "machine":
-            func(opts, diag)
+            seen = func(opts, diag, **args)
         else:
-            httu = kind == "httu"
+            ha_hd = kind == "httu" and opts.cd_ha_hd == "on"
             delay = EDU_TEST_DELAY_NS if func is case_edu_delay else None
             strict = None
             if kind.endswith("-ttl") and opts.strict_ttl == "on":
@@ -1060,13 +1173,21 @@ def run_case(opts, func, kind, diag):
                         "property (--strict-ttl on needs the QEMU of "
                         "scripts/qemu.sh with tests/qemu/patches/0006)")
                 strict = kind == "strict-ttl"
-            bed = Bed(opts, ha=httu, hd=httu, dma_delay_ns=delay,
+            bed = Bed(opts, ha=ha_hd, hd=ha_hd, dma_delay_ns=delay,
                       strict_ttl=strict)
-            func(opts, diag, bed)
+            seen = func(opts, diag, bed, **args)
         dump = False
-        return None
+        return None, seen
     except CheckFailed as e:
-        return e
+        if bed is not None:
+            # e.g. a C_BAD_CD behind "page data not written"
+            try:
+                events = bed.smmu.events()
+            except QTestError:
+                events = []
+            if events:
+                diag(f"SMMU events not yet read: {describe_events(events)}")
+        return e, None
     except BaseException:
         dump = True
         raise
@@ -1086,13 +1207,18 @@ def main():
     ap.add_argument("--qemu", required=True, help="qemu-system-aarch64 to test")
     ap.add_argument("--httu", choices=("on", "off"), default="on",
                     help="pass -global arm-smmuv3.x-httu=on (default: on)")
+    ap.add_argument("--cd-ha-hd", choices=("on", "off"),
+                    help="set CD.HA and CD.HD for the HTTU cases (default: "
+                    "the value of --httu; on needs --httu on)")
     ap.add_argument("--strict-ttl", choices=("on", "off"), default="on",
                     help="the *-ttl-* cases pass -global "
                     "arm-smmuv3.x-strict-ttl=on (strict-ttl-*) or =off "
                     "(lenient-ttl-*), which the QEMU must have (default: "
                     "on); off: pass neither, so that strict-ttl-l3-* fails")
     ap.add_argument("--expect-fail", action="store_true",
-                    help="run the HTTU cases expecting each one to fail")
+                    help="negative control: run the HTTU cases expecting "
+                    "each one that depends on what --httu off or "
+                    "--cd-ha-hd off withholds to fail for its own reason")
     ap.add_argument("--case", action="append", default=[],
                     help="run only this case (repeatable)")
     ap.add_argument("--accel", choices=("auto", "qtest", "tcg"), default="auto",
@@ -1103,8 +1229,26 @@ def main():
                     help="also dump QEMU's output for failed checks")
     opts = ap.parse_args()
 
+    if opts.cd_ha_hd is None:
+        opts.cd_ha_hd = opts.httu
+    if opts.httu == "off" and opts.cd_ha_hd == "on":
+        ap.error("--cd-ha-hd on needs --httu on: an SMMU without HTTU "
+                 "rejects a CD with HA or HD set (C_BAD_CD) and translates "
+                 "nothing, so no case could fail for its own reason")
     if opts.accel == "auto":
         opts.accel = "qtest" if qtest_accel_available(opts.qemu) else "tcg"
+    # what the control withholds, and which "needs" it takes away
+    if not opts.expect_fail:
+        withheld, controlled = "nothing", set()
+    elif opts.httu == "off":
+        withheld, controlled = "x-httu (and so CD.HA/HD)", {"property", "cd"}
+    elif opts.cd_ha_hd == "off":
+        withheld, controlled = "CD.HA/HD (x-httu is on)", {"cd"}
+    else:
+        # HTTU on everywhere: the controls' own test, every dependent
+        # case must come out "not ok"
+        withheld, controlled = "nothing (controls must fail)", \
+            {"property", "cd"}
     if opts.expect_fail:
         # Works on an unpatched QEMU: short DMAs, stock DMA timing.
         opts.dma_len = 256
@@ -1125,39 +1269,44 @@ def main():
 
     print("TAP version 13")
     print(f"1..{len(cases)}", flush=True)
-    diag(f"qemu={opts.qemu} httu={opts.httu} strict-ttl={opts.strict_ttl} "
-         f"accel={opts.accel} "
-         f"expect-fail={'yes' if opts.expect_fail else 'no'}")
+    diag(f"qemu={opts.qemu} httu={opts.httu} cd-ha-hd={opts.cd_ha_hd} "
+         f"strict-ttl={opts.strict_ttl} accel={opts.accel} "
+         f"expect-fail={'yes' if opts.expect_fail else 'no'}"
+         + (f" withheld={withheld}" if opts.expect_fail else ""))
     passed = failed = 0
-    for n, (name, func, kind) in enumerate(cases, 1):
+    for n, (name, func, kind, needs) in enumerate(cases, 1):
         title = func.__doc__.strip()
+        control = needs in controlled
         t0 = time.monotonic()
         try:
-            failure = run_case(opts, func, kind, diag)
+            failure, seen = run_case(opts, func, kind, diag, control)
             error = None
         except QTestError as e:
-            failure, error = None, e
+            failure, seen, error = None, None, e
         except Exception as e:      # a bug in this script: report, go on
-            failure, error = None, e
+            failure, seen, error = None, None, e
             for line in traceback.format_exc().splitlines():
                 diag(line)
         elapsed = time.monotonic() - t0
 
+        ok = error is None and failure is None
         if error is not None:
-            ok, text = False, f"{name}: {title}"
-            why = f"QEMU error: {error}"
-        elif opts.expect_fail:
-            ok = failure is not None
-            if ok:
-                text = f"{name} fails as expected on this QEMU"
-                why = f"failed check: {failure}"
-            else:
-                text = (f"{name} passed on a QEMU without HTTU, "
-                        "so it does not test HTTU")
-                why = None
-        else:
-            ok = failure is None
             text = f"{name}: {title}"
+            why = f"QEMU error: {error}"
+        elif control:
+            if ok:
+                text = f"{name}: fails as expected without HTTU ({seen})"
+            else:
+                text = (f"{name}: does not fail for its expected reason "
+                        f"without HTTU (withheld: {withheld})")
+            why = None if ok else f"failed check: {failure}"
+        else:
+            text = f"{name}: {title}"
+            if opts.expect_fail:
+                text += (" (independent of HTTU: passes in every mode)"
+                         if needs is None else
+                         " (depends on x-httu only, which this control "
+                         "keeps: must pass)")
             why = None if ok else f"failed check: {failure}"
         print(f"{'ok' if ok else 'not ok'} {n} - {text}", flush=True)
         if why:
