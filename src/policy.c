@@ -465,6 +465,9 @@ struct replay_ctx {
 	size_t nobs;
 	uint64_t iova;
 	struct ds_replay_info info;
+	size_t followed;		/* calls placed where the recorded ones were */
+	bool all_followed;		/* its calls were the recorded ones, all */
+	uint64_t late_ns;		/* how late the latest of them came, at most */
 };
 
 static int replay_load(struct replay_ctx *c)
@@ -488,11 +491,151 @@ static void replay_free(struct replay_ctx *c)
 	ds_rec_free(&c->rec);
 }
 
-/* one policy against a fresh reconstruction (same seed: same writes) */
-static int replay_one(struct replay_ctx *c, struct result *r)
+/*
+ * Following the recording (--compare): the simulated run's calls are the
+ * recorded ones, in order, as long as each has the recorded call's kind
+ * and range (type1 widens a clear to whole mappings: the recorded range
+ * then holds the simulated one).  Each such call starts when the recorded
+ * one entered the kernel and costs its recorded kernel time; the sends
+ * between calls take send_ns each, as in the model.
+ * The reconstructed device (replay.h) then reads back every recorded
+ * bitmap, whatever delayed the real loop (a stalled emulator, a preempted
+ * thread, tracing): the run's passes are reproduced, not predicted.  The
+ * first call that differs from the recording ends following; from there
+ * the cost model times the calls.
+ */
+struct follow {
+	struct ds_sim *sim;
+	struct ds_mig_backend sb;	/* the simulator's own backend */
+	const struct ds_obs *obs;
+	size_t nobs, next;
+	bool on;
+	uint64_t t0;
+	size_t followed;
+	uint64_t late_ns;
+};
+
+/* the recorded call this one is, NULL when it differs: following ends */
+static const struct ds_obs *follow_begin(struct follow *f, enum ds_call call,
+					 uint64_t first, uint64_t n)
+{
+	const struct ds_obs *o;
+	uint64_t t;
+
+	if (!f->on || f->next >= f->nobs) {
+		f->on = false;
+		return NULL;
+	}
+	o = &f->obs[f->next];
+	if (o->call != call || first < o->first ||
+	    first + n > o->first + o->n ||
+	    (call != DS_CALL_CLEAR && (first != o->first || n != o->n))) {
+		f->on = false;
+		return NULL;
+	}
+	t = o->ts_ns - f->t0;
+	if (f->sim->now < t)
+		f->sim->now = t;
+	else if (f->sim->now - t > f->late_ns)
+		f->late_ns = f->sim->now - t;
+	return o;
+}
+
+/*
+ * The call costs its recorded kernel time.  Not the call overhead on top:
+ * what the loop spent around the kernel call (syscall, tracing, a stall)
+ * is already in the time to the next recorded call, and charging more
+ * than the kernel time could make the next call come after its recorded
+ * time.  The loop moved on when the call returned (precopy.c), so the
+ * kernel time is a lower bound of every gap: each recorded call is
+ * reached.
+ */
+static void follow_end(struct follow *f, const struct ds_obs *o, uint64_t *ns)
+{
+	uint64_t want = o->duration_ns;
+
+	f->sim->now = f->sim->now - *ns + want;
+	*ns = want;
+	f->next++;
+	f->followed++;
+}
+
+static uint64_t follow_now(void *ctx)
+{
+	struct follow *f = ctx;
+
+	return f->sb.now(f->sb.ctx);
+}
+
+static int follow_wait_until(void *ctx, uint64_t t)
+{
+	struct follow *f = ctx;
+
+	return f->sb.wait_until(f->sb.ctx, t);
+}
+
+static int follow_read(void *ctx, uint64_t first, uint64_t n, bool clear,
+		       uint64_t *bits, uint64_t *ns)
+{
+	struct follow *f = ctx;
+	const struct ds_obs *o;
+	int ret;
+
+	o = follow_begin(f, clear ? DS_CALL_READ_CLEAR : DS_CALL_READ, first, n);
+	ret = f->sb.read(f->sb.ctx, first, n, clear, bits, ns);
+	if (!ret && o)
+		follow_end(f, o, ns);
+	return ret;
+}
+
+static int follow_clear(void *ctx, uint64_t first, uint64_t n,
+			const uint64_t *bits, uint64_t *ns)
+{
+	struct follow *f = ctx;
+	const struct ds_obs *o;
+	int ret;
+
+	o = follow_begin(f, DS_CALL_CLEAR, first, n);
+	ret = f->sb.clear(f->sb.ctx, first, n, bits, ns);
+	if (!ret && o)
+		follow_end(f, o, ns);
+	return ret;
+}
+
+static int follow_send(void *ctx, uint64_t page, bool *redundant)
+{
+	struct follow *f = ctx;
+
+	return f->sb.send(f->sb.ctx, page, redundant);
+}
+
+/*
+ * The loop stops the device just before its last read, which the
+ * recording has: the device stops when that read was made (the writes the
+ * recording shows before it are then all made).
+ */
+static int follow_stop_device(void *ctx)
+{
+	struct follow *f = ctx;
+	uint64_t t;
+
+	if (f->on && f->next < f->nobs) {
+		t = f->obs[f->next].ts_ns - f->t0;
+		if (f->sim->now < t)
+			f->sim->now = t;
+	}
+	return f->sb.stop_device(f->sb.ctx);
+}
+
+/*
+ * One policy against a fresh reconstruction (same seed: same writes),
+ * timed by the cost model, or following the recording when @follow.
+ */
+static int replay_one(struct replay_ctx *c, struct result *r, bool follow)
 {
 	uint64_t span = c->nobs ? c->obs[c->nobs - 1].ts_ns - c->obs[0].ts_ns : 0;
 	struct ds_mig_backend be;
+	struct follow f = { 0 };
 	struct ds_sim sim;
 	int ret, k;
 
@@ -504,9 +647,26 @@ static int replay_one(struct replay_ctx *c, struct result *r)
 		for (k = 0; k < DS_CALL_NR; k++)
 			sim.lat.call[k].a_ns += env.overhead_ns;
 		ds_sim_backend(&sim, &be);
+		if (follow) {
+			f = (struct follow){
+				.sim = &sim, .sb = be, .obs = c->obs,
+				.nobs = c->nobs, .on = true,
+				.t0 = c->info.t0_ns,
+			};
+			be = (struct ds_mig_backend){
+				.ctx = &f, .now = follow_now,
+				.wait_until = follow_wait_until,
+				.read = follow_read, .clear = follow_clear,
+				.send = follow_send,
+				.stop_device = follow_stop_device,
+			};
+		}
 		ret = ds_mig_run(&r->pol, &env.par, &be, &r->st);
 	}
 	ds_sim_free(&sim);
+	c->followed = f.followed;
+	c->all_followed = follow && f.on && f.followed == c->nobs;
+	c->late_ns = f.late_ns;
 	r->err = ret;
 	return ret;
 }
@@ -584,9 +744,9 @@ static int compare_run(struct replay_ctx *c)
 {
 	struct json_object *o = json_object_from_file(env.compare), *p;
 	struct ds_mig_stats live;
-	struct result r = {};
+	struct result r = {}, model = {};
 	const char *what = "";
-	bool ok;
+	bool ok, all, exact;
 	int ret;
 
 	if (!o) {
@@ -608,21 +768,63 @@ static int compare_run(struct replay_ctx *c)
 	    json_object_is_type(p, json_type_int))
 		env.overhead_ns = json_object_get_uint64(p);
 	json_object_put(o);
-	ret = replay_one(c, &r);
+	/* what the cost model alone predicts: shown, not compared */
+	model.pol = r.pol;
+	replay_one(c, &model, false);
+	ret = replay_one(c, &r, true);
 	if (ret) {
 		ds_err("replay failed: %s", strerror(-ret));
 		return 1;
 	}
 	if (!env.json) {
 		print_info(c);
+		printf("followed the recording: %zu of its %zu calls at their "
+		       "recorded times", c->followed, c->nobs);
+		if (c->late_ns)
+			printf(", up to %.0f us late", c->late_ns / 1e3);
+		printf(c->all_followed ?
+		       " (all: sent, resent, final_pages and iters must be equal)\n" :
+		       " (then the cost model)\n");
+		if (!model.err)
+			printf("the cost model alone predicts: %" PRIu64 " sent, %u "
+			       "passes, %s (not compared)\n", model.st.sent,
+			       model.st.iters, model.st.converged ? "converged" :
+			       "not converged");
 		printf("%-12s %10s %10s\n", "", "run", "replay");
 	}
 	ok = ds_mig_agree(env.json ? NULL : stdout, &live, &r.st, &env.tol);
+	/*
+	 * Every recorded call followed: the replay read the run's bitmaps
+	 * and made its decisions on them, so what they decide is equal, not
+	 * near; only redundant sends depend on where in its interval a write
+	 * fell.  A difference is a broken replay (or a run that is not its
+	 * recording), whatever the tolerance.
+	 */
+	all = c->all_followed;
+	exact = live.sent == r.st.sent && live.resent == r.st.resent &&
+		live.final_pages == r.st.final_pages && live.iters == r.st.iters;
+	if (all && !exact) {
+		ok = false;
+		if (!env.json)
+			printf("every call followed, yet sent, resent, final_pages "
+			       "or iters differ: they must be equal\n");
+	}
 	if (env.json) {
 		o = info_json(c);
 		json_object_object_add(o, "agree", json_object_new_boolean(ok));
+		json_object_object_add(o, "exact", json_object_new_boolean(exact));
+		json_object_object_add(o, "followed_calls",
+				       json_object_new_uint64(c->followed));
+		json_object_object_add(o, "recorded_calls",
+				       json_object_new_uint64(c->nobs));
+		json_object_object_add(o, "followed_late_ns",
+				       json_object_new_uint64(c->late_ns));
 		json_object_object_add(o, "replay",
 				       ds_mig_to_json(&r.pol, &env.par, &r.st));
+		if (!model.err)
+			json_object_object_add(o, "cost_model_replay",
+					       ds_mig_to_json(&model.pol, &env.par,
+							      &model.st));
 		ds_json_print(stdout, o, false);
 	} else {
 		printf("%s (tolerance %.0f%% or %u pages, %u passes)\n",
@@ -667,7 +869,7 @@ static int policy_replay(int argc, char **argv)
 	}
 	for (i = 0; i < env.npol; i++) {
 		res[i].pol = env.pol[i];
-		if (replay_one(&c, &res[i]))
+		if (replay_one(&c, &res[i], false))
 			status = 1;
 	}
 	if (!env.json)
@@ -729,7 +931,7 @@ static int policy_recommend(int argc, char **argv)
 	}
 	for (i = 0; i < env.npol; i++) {
 		res[i].pol = env.pol[i];
-		replay_one(&c, &res[i]);
+		replay_one(&c, &res[i], false);
 		if (!best || better(&res[i], best))
 			best = &res[i];
 		if (res[i].pol.kind == DS_POL_EAGER && !eager)

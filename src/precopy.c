@@ -144,25 +144,55 @@ struct run {
 	uint64_t *sent_cur;
 	uint64_t *clr_t;		/* when each page was last cleared */
 	uint64_t next_slot;		/* when the link is free */
+	uint64_t read_t;		/* start of the last read */
 	struct ds_mig_pass *pass;
 	uint64_t prev_dirty;
 	double redirty;			/* adaptive: writes per page per ns */
 };
 
+/*
+ * Wait for a kernel call's slot.  A loop that comes late to it (a stalled
+ * emulator, a preempted VMM) first lets the device catch up with the
+ * clock: the writes due before the call are made before it, as on a
+ * device that kept writing while the loop stalled, and the schedule moves
+ * to the clock.  A few rounds, as catching up takes time too; the sends
+ * absorb what is left.
+ */
+#define KCALL_SYNC_ROUNDS	8
+
 static int kcall_wait(struct run *r)
 {
-	return r->be->wait_until(r->be->ctx, r->next_slot);
+	uint64_t t;
+	int ret, i;
+
+	ret = r->be->wait_until(r->be->ctx, r->next_slot);
+	for (i = 0; !ret && i < KCALL_SYNC_ROUNDS; i++) {
+		t = r->be->now(r->be->ctx);
+		if (t <= r->next_slot + r->par->send_ns)
+			break;
+		r->next_slot = t;
+		ret = r->be->wait_until(r->be->ctx, t);
+	}
+	return ret;
 }
 
 /*
  * The link is free again once the call's kernel time has passed after its
- * slot.  Not "now": a loop that started the call late (a stalled
- * emulator, a preempted VMM) catches up with the next sends instead of
- * shifting the whole schedule, so time follows the model (sends, calls).
+ * slot, or when the call returned if it returned later.  Sends that fall
+ * behind catch up within a pass, back to back; kernel calls do not: each
+ * starts and ends on the clock the device and a recording of the run
+ * ("dirtyscope record --bitmaps") share, so the recorded call times are
+ * the run's and a replay can place its calls there (policy replay
+ * --compare).  Returns the call's start on the backend's clock.
  */
-static void kcall_done(struct run *r, uint64_t ns)
+static uint64_t kcall_done(struct run *r, uint64_t ns)
 {
+	uint64_t end = r->be->now(r->be->ctx);
+
 	r->next_slot += ns;
+	if (end > r->next_slot)
+		r->next_slot = end;
+	return end > ns ? end - ns : 0;
 }
 
 /* read [first, first + n) into r->piece, and merge it into r->dirty */
@@ -174,12 +204,12 @@ static int do_read(struct run *r, uint64_t first, uint64_t n, bool clear)
 	ret = kcall_wait(r);
 	if (ret)
 		return ret;
-	t = r->be->now(r->be->ctx);
 	memset(r->piece, 0, words(n) * sizeof(uint64_t));
 	ret = r->be->read(r->be->ctx, first, n, clear, r->piece, &ns);
 	if (ret)
 		return ret;
-	kcall_done(r, ns);
+	t = kcall_done(r, ns);
+	r->read_t = t;
 	r->st->reads++;
 	r->st->read_ns += ns;
 	if (r->pass)
@@ -206,11 +236,10 @@ static int do_clear(struct run *r, uint64_t first, uint64_t n)
 	ret = kcall_wait(r);
 	if (ret)
 		return ret;
-	t = r->be->now(r->be->ctx);
 	ret = r->be->clear(r->be->ctx, first, n, r->piece, &ns);
 	if (ret)
 		return ret;
-	kcall_done(r, ns);
+	t = kcall_done(r, ns);
 	r->st->clears++;
 	r->st->clear_ns += ns;
 	r->pass->clears++;
@@ -392,7 +421,7 @@ static int stop_and_copy(struct run *r)
 static int run_passes(struct run *r)
 {
 	const struct ds_pol *pol = r->pol;
-	uint64_t k, first, n, d, group, t, *tmp;
+	uint64_t k, first, n, d, group, *tmp;
 	bool clear;
 	int ret;
 
@@ -447,11 +476,10 @@ static int run_passes(struct run *r)
 							      clear_call_ns(r),
 							      r->par->send_ns) >=
 					r->prev_dirty;
-			t = r->be->now(r->be->ctx);
 			ret = do_read(r, 0, r->n, clear);
 			if (ret)
 				return ret;
-			update_redirty(r, t);
+			update_redirty(r, r->read_t);
 		}
 		d = bm_count(r->dirty, r->n);
 		r->pass->dirty = d;

@@ -25,7 +25,11 @@
  * Time is the model's: sends take --send-us each, calls what they took,
  * device writes happen when the schedule reaches them.  Real time runs
  * ahead when the loop is late (DMA, preemption); the loop then sends
- * back to back until it has caught up.
+ * back to back until it has caught up.  Kernel calls are not caught up:
+ * before a late one the device catches up with the clock, and the link
+ * is free when the call returns (src/precopy.c), so each call is made at
+ * the time "dirtyscope record" stamps on it, and "dirtyscope policy
+ * replay --compare" places its calls there.
  *
  *   migrate --uapi iommufd --policy manual --workload hotset --rate 4000
  */

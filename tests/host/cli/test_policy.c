@@ -4,10 +4,13 @@
  * workloads, the simulator and the replay.  No BPF, no device.
  *
  *	test_policy check			assertions, "ok - "/"not ok - "
- *	test_policy trace FILE RUN.json P W RATE [SEED]
+ *	test_policy trace FILE RUN.json P W RATE [SEED [STALL_US]]
  *		simulate policy P on workload W and write what it read and
  *		cleared as a "dirtyscope record --bitmaps" recording, and the
- *		run's result as the reference loop would print it
+ *		run's result as the reference loop would print it; with
+ *		STALL_US the loop runs late like the guest's (stalls of
+ *		STALL_US on average, calls costing more than their recorded
+ *		kernel time)
  */
 #include <errno.h>
 #include <math.h>
@@ -149,12 +152,97 @@ static void test_workloads(void)
 	      (double)hot / n);
 }
 
-/* one simulated migration; its log when @log */
-static int simulate(const char *pol, const char *wl, uint64_t rate,
-		    uint64_t seed, struct ds_obs_log *log,
-		    struct ds_mig_stats *st, uint64_t *lost)
+/*
+ * A loop that runs late, as the guest's reference loop does under TCG:
+ * it stalls before some calls and some sends (its clock jumps while the
+ * device keeps writing), and each call costs it more than the kernel time
+ * a recording shows (syscall entry and exit, tracing).  Stalls average
+ * stall_ns, one call in 4 and one send in 200.
+ */
+struct late {
+	struct ds_sim *sim;
+	struct ds_mig_backend sb;
+	uint64_t rng, stall_ns;
+};
+
+static void late_stall(struct late *l, uint64_t one_in)
+{
+	if (!ds_rand_below(&l->rng, one_in))
+		l->sim->now += ds_rand_below(&l->rng, 2 * l->stall_ns + 1);
+}
+
+/* what the call cost the loop beyond its kernel time: 20-120 us */
+static void late_overhead(struct late *l, uint64_t *ns)
+{
+	uint64_t x = 20000 + ds_rand_below(&l->rng, 100000);
+
+	l->sim->now += x;
+	*ns += x;
+}
+
+static uint64_t late_now(void *ctx)
+{
+	struct late *l = ctx;
+
+	return l->sb.now(l->sb.ctx);
+}
+
+static int late_wait_until(void *ctx, uint64_t t)
+{
+	struct late *l = ctx;
+
+	return l->sb.wait_until(l->sb.ctx, t);
+}
+
+static int late_read(void *ctx, uint64_t first, uint64_t n, bool clear,
+		     uint64_t *bits, uint64_t *ns)
+{
+	struct late *l = ctx;
+	int ret;
+
+	late_stall(l, 4);
+	ret = l->sb.read(l->sb.ctx, first, n, clear, bits, ns);
+	if (!ret)
+		late_overhead(l, ns);
+	return ret;
+}
+
+static int late_clear(void *ctx, uint64_t first, uint64_t n,
+		      const uint64_t *bits, uint64_t *ns)
+{
+	struct late *l = ctx;
+	int ret;
+
+	late_stall(l, 4);
+	ret = l->sb.clear(l->sb.ctx, first, n, bits, ns);
+	if (!ret)
+		late_overhead(l, ns);
+	return ret;
+}
+
+static int late_send(void *ctx, uint64_t page, bool *redundant)
+{
+	struct late *l = ctx;
+
+	late_stall(l, 200);
+	return l->sb.send(l->sb.ctx, page, redundant);
+}
+
+static int late_stop_device(void *ctx)
+{
+	struct late *l = ctx;
+
+	return l->sb.stop_device(l->sb.ctx);
+}
+
+/* one simulated migration, late by @stall_ns stalls; its log when @log */
+static int simulate_late(const char *pol, const char *wl, uint64_t rate,
+			 uint64_t seed, uint64_t stall_ns,
+			 struct ds_obs_log *log, struct ds_mig_stats *st,
+			 uint64_t *lost)
 {
 	struct ds_mig_backend be;
+	struct late l;
 	struct ds_sim sim;
 	struct ds_pol p;
 	struct ds_wl w;
@@ -170,12 +258,30 @@ static int simulate(const char *pol, const char *wl, uint64_t rate,
 	if (!ret) {
 		sim.log = log;
 		ds_sim_backend(&sim, &be);
+		if (stall_ns) {
+			l = (struct late){ .sim = &sim, .sb = be,
+					   .rng = seed ^ 0x5eed, .stall_ns = stall_ns };
+			be = (struct ds_mig_backend){
+				.ctx = &l, .now = late_now,
+				.wait_until = late_wait_until, .read = late_read,
+				.clear = late_clear, .send = late_send,
+				.stop_device = late_stop_device,
+			};
+		}
 		ret = ds_mig_run(&p, &par, &be, st);
 		if (lost)
 			*lost = ds_sim_lost(&sim);
 	}
 	ds_sim_free(&sim);
 	return ret;
+}
+
+/* one simulated migration; its log when @log */
+static int simulate(const char *pol, const char *wl, uint64_t rate,
+		    uint64_t seed, struct ds_obs_log *log,
+		    struct ds_mig_stats *st, uint64_t *lost)
+{
+	return simulate_late(pol, wl, rate, seed, 0, log, st, lost);
 }
 
 static const char *const policies[] = {
@@ -466,7 +572,8 @@ static const enum ds_bm_kind kind_of_call[] = {
 
 /* a recording of a simulated migration, as "record --bitmaps" writes it */
 static int write_trace(const char *file, const char *json, const char *pol,
-		       const char *wl, uint64_t rate, uint64_t seed)
+		       const char *wl, uint64_t rate, uint64_t seed,
+		       uint64_t stall_ns)
 {
 	const uint64_t base = 1000000000ULL, iova = 0x1000000;
 	struct ds_rec_trailer end = { .present = true };
@@ -480,7 +587,7 @@ static int write_trace(const char *file, const char *json, const char *pol,
 	FILE *f;
 	int ret;
 
-	ret = simulate(pol, wl, rate, seed, &log, &st, &lost);
+	ret = simulate_late(pol, wl, rate, seed, stall_ns, &log, &st, &lost);
 	if (ret || lost) {
 		fprintf(stderr, "simulation failed: %d, lost %llu\n", ret,
 			(unsigned long long)lost);
@@ -523,10 +630,11 @@ int main(int argc, char **argv)
 	if (argc >= 7 && !strcmp(argv[1], "trace"))
 		return write_trace(argv[2], argv[3], argv[4], argv[5],
 				   strtoull(argv[6], NULL, 10),
-				   argc > 7 ? strtoull(argv[7], NULL, 10) : 1);
+				   argc > 7 ? strtoull(argv[7], NULL, 10) : 1,
+				   argc > 8 ? strtoull(argv[8], NULL, 10) * 1000 : 0);
 	if (argc != 2 || strcmp(argv[1], "check")) {
 		fprintf(stderr, "usage: test_policy check | trace FILE RUN.json "
-			"POLICY WORKLOAD RATE [SEED]\n");
+			"POLICY WORKLOAD RATE [SEED [STALL_US]]\n");
 		return 2;
 	}
 	test_parse();
