@@ -8,16 +8,11 @@
  * IOMMU_HWPT_DIRTY_TRACKING_SPLIT the same write is exactly one page;
  * IOMMU_HWPT_DIRTY_TRACKING_MERGE brings the block back; and
  * IOMMU_HWPT_CLEAR_DIRTY_BITMAP cleans exactly the pages named.
- *
- * Then the uAPI's two documented edges: a mapping added after SPLIT gets
- * a block again (until the next ENABLE|SPLIT), and MERGE merges nothing
- * on an IOAS whose large pages are off (IOMMU_OPTION_HUGE_PAGES = 0).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "lib/edudma.h"
 #include "lib/tap.h"
@@ -25,7 +20,6 @@
 #define IOVA		0x1000000ULL	/* 16 MiB: 2 MiB aligned */
 #define LEN		(2UL << 20)
 #define NPAGES		(LEN / EDU_PAGE_SIZE)
-#define IOVA2		(IOVA + (4UL << 20))	/* mapped after a SPLIT */
 
 static struct edu_dev d;
 static uint32_t hwpt;
@@ -35,30 +29,6 @@ static size_t dma_len;
 static int write_page(size_t page)
 {
 	return edu_dma_to_ram(&d, IOVA + page * EDU_PAGE_SIZE, dma_len);
-}
-
-/* Clearing read of the 2 MiB at @iova, then one DMA write to its page 5:
- * the number of pages the next read reports */
-static size_t one_write_reports(uint64_t iova)
-{
-	if (edu_iommufd_get_dirty(&d, hwpt, iova, LEN, 0, bm) ||
-	    edu_dma_to_ram(&d, iova + 5 * EDU_PAGE_SIZE, dma_len) ||
-	    edu_iommufd_get_dirty(&d, hwpt, iova, LEN, 0, bm))
-		return (size_t)-1;
-	return edu_bitmap_count(bm, NPAGES);
-}
-
-static int huge_pages_off(void)
-{
-	struct iommu_option opt = {
-		.size = sizeof(opt),
-		.option_id = IOMMU_OPTION_HUGE_PAGES,
-		.op = IOMMU_OPTION_OP_SET,
-		.object_id = d.ioas_id,
-		.val64 = 0,
-	};
-
-	return ioctl(d.iommufd, IOMMU_OPTION, &opt) ? -errno : 0;
 }
 
 /* Read (and clear unless @flags has NO_CLEAR) the dirty pages of the buffer */
@@ -101,11 +71,9 @@ int main(void)
 	struct iommu_hw_info_arm_smmuv3 smmu = {};
 	uint64_t caps = 0;
 	uint32_t type = 0;
-	void *buf, *buf2;
-	size_t n;
-	int err;
+	void *buf;
 
-	tap_plan(16 + 7);
+	tap_plan(16);
 	edu_init(&d);
 	dma_len = edu_default_dma_size();
 	bm = edu_bitmap_alloc(NPAGES);
@@ -184,50 +152,7 @@ int main(void)
 	       "after merge one DMA write reports the whole block again (%zu)",
 	       edu_bitmap_count(bm, NPAGES));
 
-	/* A mapping added after SPLIT is a block until the next SPLIT */
-	buf2 = edu_buf_alloc(LEN, true);
-	tap_ok(buf2 && !edu_iommufd_set_dirty_flags(&d, hwpt,
-					IOMMU_HWPT_DIRTY_TRACKING_ENABLE |
-					IOMMU_HWPT_DIRTY_TRACKING_SPLIT) &&
-	       !edu_map(&d, buf2, IOVA2, LEN),
-	       "ENABLE|SPLIT, then a second 2 MiB hugetlb buffer mapped at 0x%llx",
-	       (unsigned long long)IOVA2);
-	n = one_write_reports(IOVA2);
-	tap_ok(n == NPAGES, "mapped after the split, it is a block: one write "
-	       "reports %zu pages, want %lu", n, NPAGES);
-	n = one_write_reports(IOVA);
-	tap_ok(n == 1, "the buffer split before stays split: %zu page(s)", n);
-	n = edu_iommufd_set_dirty_flags(&d, hwpt,
-					IOMMU_HWPT_DIRTY_TRACKING_ENABLE |
-					IOMMU_HWPT_DIRTY_TRACKING_SPLIT) ?
-	    (size_t)-1 : one_write_reports(IOVA2);
-	tap_ok(n == 1, "after another ENABLE|SPLIT it reports one page (%zu)",
-	       n);
-
-	/* MERGE on an IOAS with large pages off merges nothing */
-	err = 0;
-	if (edu_iommufd_set_dirty_flags(&d, hwpt,
-					IOMMU_HWPT_DIRTY_TRACKING_MERGE) ||
-	    edu_unmap(&d, IOVA, LEN) || edu_unmap(&d, IOVA2, LEN))
-		err = -1;
-	else
-		err = huge_pages_off();
-	tap_ok(!err && !edu_map(&d, buf, IOVA, LEN) &&
-	       !edu_iommufd_set_dirty(&d, hwpt, true),
-	       "IOMMU_OPTION_HUGE_PAGES off, buffer mapped again, tracking on "
-	       "(%d)", err);
-	n = one_write_reports(IOVA);
-	tap_ok(n == 1, "large pages off: one write reports %zu page(s)", n);
-	n = edu_iommufd_set_dirty_flags(&d, hwpt,
-					IOMMU_HWPT_DIRTY_TRACKING_MERGE) ||
-	    edu_iommufd_set_dirty(&d, hwpt, true) ?
-	    (size_t)-1 : one_write_reports(IOVA);
-	tap_ok(n == 1, "MERGE with large pages off merged nothing: one write "
-	       "still reports %zu page(s)", n);
-
 	edu_close(&d);
 	edu_buf_free(buf, LEN);
-	if (buf2)
-		edu_buf_free(buf2, LEN);
 	return tap_finish();
 }
