@@ -19,13 +19,17 @@ pkgs=(
 	clang llvm libbpf-dev bpftool libxml2-utils libjson-c-dev
 )
 
+# apt-get waits for another package manager (an unattended upgrade, say)
+# instead of failing at once on the dpkg lock
+apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+
 # arm64 libraries for the static guest build of the CLI (Debian multiarch)
 arm64_pkgs=(libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64)
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	[ "$(id -u)" = 0 ] || die "need root to add the arm64 architecture"
 	progress deps "dpkg --add-architecture arm64"
 	dpkg --add-architecture arm64
-	apt-get update -q >/dev/null
+	apt_get update -q >/dev/null
 fi
 pkgs+=("${arm64_pkgs[@]}")
 
@@ -37,8 +41,8 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
 	[ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
 	progress deps "apt-get install ${missing[*]}"
-	apt-get update -q >/dev/null
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	apt_get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt_get install -y -q --no-install-recommends \
 		"${missing[@]}" >/dev/null
 fi
 
@@ -52,7 +56,7 @@ served() { apt-cache madison "$PKG" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2);
 installed=$(dpkg-query -W -f='${Status} ${Version}' "$PKG" 2>/dev/null |
 	sed -n 's/^install ok installed //p')
 if [ "$installed" != "$base" ] && [ -z "$(served)" ]; then
-	apt-get update -q >/dev/null || true
+	apt_get update -q >/dev/null || true
 fi
 if served | grep -qxF "$base"; then
 	want=$base
@@ -69,7 +73,7 @@ fi
 if [ "$installed" != "$want" ]; then
 	[ "$(id -u)" = 0 ] || die "need root to install $PKG=$want"
 	progress deps "apt-get install $PKG=$want${installed:+ (was $installed)}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	DEBIAN_FRONTEND=noninteractive apt_get install -y -q --no-install-recommends \
 		--allow-downgrades "$PKG=$want" >/dev/null
 fi
 progress deps "$PKG $want: $why"
