@@ -3,6 +3,8 @@
 # Cheap when everything is present: it only calls apt-get for what is missing.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+# a command that fails stops the script: say which, never silently
+trap 'echo "deps: FAILED at scripts/deps.sh line $LINENO: $BASH_COMMAND" >&2' ERR
 
 pkgs=(
 	# kernel: arm64 cross toolchain, build tools, BTF (the source, of a
@@ -53,7 +55,8 @@ fi
 PKG=linux-source-6.12
 base=$(cat "$DS_TOP/kernel-patches/BASE")
 served() { apt-cache madison "$PKG" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}'; }
-installed=$(dpkg-query -W -f='${Status} ${Version}' "$PKG" 2>/dev/null |
+# (dpkg-query fails for a package this machine never had: not installed)
+installed=$({ dpkg-query -W -f='${Status} ${Version}' "$PKG" 2>/dev/null || true; } |
 	sed -n 's/^install ok installed //p')
 if [ "$installed" != "$base" ] && [ -z "$(served)" ]; then
 	apt_get update -q >/dev/null || true
