@@ -11,7 +11,7 @@ base=${2:-$(git -C "$tree" rev-list --max-parents=0 HEAD)}
 out=$DS_TOP/kernel-patches
 
 rm -f "$out"/[0-9][0-9][0-9][0-9]-*.patch
-git -C "$tree" format-patch -q --no-signature --zero-commit -N \
+git -C "$tree" -c core.abbrev=9 format-patch -q --no-signature --zero-commit -N \
 	-o "$out" "$base..HEAD"
 {
 	sed -n '/^#/p' "$out/series"
