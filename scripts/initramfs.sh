@@ -13,13 +13,15 @@
 #
 # Usage: scripts/initramfs.sh          (prints the cpio path on stdout)
 # Environment: KHDR=<uAPI include dir> overrides the kernel's installed
-# headers ($DIRTYSCOPE_CACHE/linux/headers/include, from scripts/kernel.sh).
+# headers ($DIRTYSCOPE_CACHE/linux/headers/include, from scripts/kernel.sh),
+# KSRC=<kernel source> its tree (for upstream's iommufd selftest).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 GUEST=$DIRTYSCOPE_CACHE/guest
 OBJ=$DS_TOP/build/guest/obj
 KHDR=${KHDR:-$DIRTYSCOPE_CACHE/linux/headers/include}
+KSRC=${KSRC:-$DIRTYSCOPE_CACHE/linux/src}
 OUT=$DS_TOP/build/guest/initramfs.cpio
 BB_PKG="busybox-static:arm64"
 
@@ -68,7 +70,7 @@ build_tests() {
 	[ -f "$KHDR/linux/iommufd.h" ] ||
 		die "no kernel uAPI headers in $KHDR: run scripts/kernel.sh first (or set KHDR)"
 	progress initramfs "building guest tests against $KHDR"
-	make -s -C "$DS_TOP/tests/guest" O="$OBJ" KHDR="$KHDR" \
+	make -s -C "$DS_TOP/tests/guest" O="$OBJ" KHDR="$KHDR" KSRC="$KSRC" \
 		CROSS_COMPILE="$CROSS_COMPILE" -j"$(nproc)" >&2 ||
 		die "guest test build failed"
 }
@@ -89,7 +91,7 @@ pack() {
 	ln -s busybox "$root/bin/sh"
 	install -m 0755 "$DS_TOP/tests/guest/init" "$root/init"
 	install -m 0755 "$DS_TOP/build/arm64/dirtyscope" "$root/bin/dirtyscope"
-	for t in $(make -s -C "$DS_TOP/tests/guest" list KHDR=unused); do
+	for t in $(make -s -C "$DS_TOP/tests/guest" list KHDR=unused KSRC=unused); do
 		install -D -m 0755 "$OBJ/$t" "$root/tests/$t"
 	done
 	# The kernel's built-in initramfs has /dev/console too; this is a spare.
