@@ -7,7 +7,14 @@
  *    reports its 512 pages) until the next ENABLE|SPLIT, while what was
  *    split stays split;
  *  - MERGE merges nothing on an IOAS whose large pages are off
- *    (IOMMU_OPTION_HUGE_PAGES = 0): one write still reports one page.
+ *    (IOMMU_OPTION_HUGE_PAGES = 0): one write still reports one page;
+ *  - CLEAR_DIRTY_BITMAP works in pieces of 64 MiB (of 4 KiB pages): over a
+ *    range whose second piece has a hole it fails EINVAL, and the first
+ *    piece stays cleared while the second is untouched;
+ *  - CLEAR_DIRTY_BITMAP does not depend on the tracking state: it succeeds
+ *    while tracking is off;
+ *  - GET_DIRTY_BITMAP's page_size is upstream's: one that is not a power
+ *    of two (0x3000) is taken as its lowest set bit (4 KiB bits).
  *
  * Apart from iommufd_split, whose exact ioctl counts other tests use as a
  * workload.
@@ -25,6 +32,9 @@
 #define LEN		(2UL << 20)
 #define NPAGES		(LEN / EDU_PAGE_SIZE)
 #define IOVA2		(IOVA + (4UL << 20))	/* mapped after a SPLIT */
+#define PIECE		(64UL << 20)	/* CLEAR's piece: 16384 4 KiB bits */
+#define PIECE_IOVA	0x9000000ULL	/* 144 MiB: 64 MiB, a 2 MiB hole, */
+#define AFTER_HOLE	(PIECE_IOVA + PIECE + (2UL << 20)) /* then 2 MiB */
 
 static struct edu_dev d;
 static uint32_t hwpt;
@@ -55,13 +65,80 @@ static int huge_pages_off(void)
 	return ioctl(d.iommufd, IOMMU_OPTION, &opt) ? -errno : 0;
 }
 
+/* Pages reported in [iova, iova + len) by a read that does not clear */
+static size_t reported(uint64_t iova, size_t len, uint64_t *bitmap)
+{
+	if (edu_iommufd_get_dirty(&d, hwpt, iova, len,
+				  IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, bitmap))
+		return (size_t)-1;
+	return edu_bitmap_count(bitmap, len / EDU_PAGE_SIZE);
+}
+
+/*
+ * 64 MiB mapped, a 2 MiB hole, 2 MiB mapped: one DMA write in each
+ * mapping, then a CLEAR of all of it.  The hole is in CLEAR's second
+ * piece: the first piece is cleared before the second fails.
+ */
+static void clear_with_hole(void)
+{
+	size_t all = PIECE + (4UL << 20), npages = all / EDU_PAGE_SIZE, n1, n2;
+	void *big = edu_buf_alloc(PIECE, false);
+	void *small = edu_buf_alloc(2UL << 20, false);
+	uint64_t *ones = edu_bitmap_alloc(npages);
+	uint64_t *got = edu_bitmap_alloc(npages);
+	bool ok;
+	int err;
+
+	ok = big && small && ones && got &&
+	     !edu_map(&d, big, PIECE_IOVA, PIECE) &&
+	     !edu_map(&d, small, AFTER_HOLE, 2UL << 20) &&
+	     !edu_dma_to_ram(&d, PIECE_IOVA + 5 * EDU_PAGE_SIZE, dma_len) &&
+	     !edu_dma_to_ram(&d, AFTER_HOLE + 5 * EDU_PAGE_SIZE, dma_len);
+	tap_ok(ok, "64 MiB at 0x%llx, a 2 MiB hole, 2 MiB at 0x%llx, one DMA "
+	       "write in each", (unsigned long long)PIECE_IOVA,
+	       (unsigned long long)AFTER_HOLE);
+	if (ones)
+		memset(ones, 0xff, edu_bitmap_words(npages) * 8);
+	err = ok ? edu_iommufd_clear_dirty(&d, hwpt, PIECE_IOVA, all,
+					   EDU_PAGE_SIZE, ones) : -1;
+	tap_ok(err == -EINVAL, "CLEAR over both and the hole: %d, want "
+	       "EINVAL (%d)", err, -EINVAL);
+	n1 = ok ? reported(PIECE_IOVA, PIECE, got) : (size_t)-1;
+	n2 = ok ? reported(AFTER_HOLE, 2UL << 20, got) : (size_t)-1;
+	tap_ok(n1 == 0 && n2 != (size_t)-1 && n2 && edu_bitmap_test(got, 5),
+	       "the first 64 MiB piece was cleared (%zu pages dirty), the "
+	       "piece with the hole was not (%zu, its written page among "
+	       "them)", n1, n2);
+	edu_unmap(&d, PIECE_IOVA, PIECE);
+	edu_unmap(&d, AFTER_HOLE, 2UL << 20);
+	edu_buf_free(big, PIECE);
+	edu_buf_free(small, 2UL << 20);
+	free(ones);
+	free(got);
+}
+
+/* GET_DIRTY_BITMAP of @iova's 2 MiB with a @page_size of the caller's */
+static int get_dirty_pgsize(uint64_t iova, uint64_t page_size)
+{
+	struct iommu_hwpt_get_dirty_bitmap get = {
+		.size = sizeof(get),
+		.hwpt_id = hwpt,
+		.iova = iova,
+		.length = LEN,
+		.page_size = page_size,
+		.data = (uintptr_t)bm,
+	};
+
+	return ioctl(d.iommufd, IOMMU_HWPT_GET_DIRTY_BITMAP, &get) ? -errno : 0;
+}
+
 int main(void)
 {
 	void *buf, *buf2;
 	size_t n;
 	int err;
 
-	tap_plan(1 + 7);
+	tap_plan(1 + 7 + 5);
 	edu_init(&d);
 	dma_len = edu_default_dma_size();
 	bm = edu_bitmap_alloc(NPAGES);
@@ -96,6 +173,28 @@ int main(void)
 	    (size_t)-1 : one_write_reports(IOVA2);
 	tap_ok(n == 1, "after another ENABLE|SPLIT it reports one page (%zu)",
 	       n);
+
+	clear_with_hole();
+
+	/* page_size 0x3000 reads 4 KiB bits (split: one page) */
+	err = edu_iommufd_get_dirty(&d, hwpt, IOVA2, LEN, 0, bm);
+	if (!err)
+		err = edu_dma_to_ram(&d, IOVA2 + 5 * EDU_PAGE_SIZE, dma_len);
+	if (!err)
+		err = get_dirty_pgsize(IOVA2, 0x3000);
+	n = err ? (size_t)-1 : edu_bitmap_count(bm, NPAGES);
+	tap_ok(!err && n == 1 && edu_bitmap_test(bm, 5),
+	       "GET_DIRTY_BITMAP with page_size 0x3000 is taken as 4 KiB "
+	       "(upstream): %d, %zu page(s), the written one", err, n);
+
+	/* CLEAR while tracking is off */
+	memset(bm, 0xff, edu_bitmap_words(NPAGES) * 8);
+	err = edu_iommufd_set_dirty(&d, hwpt, false);
+	if (!err)
+		err = edu_iommufd_clear_dirty(&d, hwpt, IOVA2, LEN,
+					      EDU_PAGE_SIZE, bm);
+	tap_ok(!err, "CLEAR_DIRTY_BITMAP while tracking is off succeeds (%d)",
+	       err);
 
 	/* MERGE on an IOAS with large pages off merges nothing */
 	err = 0;
