@@ -3,6 +3,8 @@
  * Bad input to VFIO_IOMMU_DIRTY_PAGES with the manual-clear flags the
  * dirtyscope series adds (GET_BITMAP_NOCLEAR, CLEAR_BITMAP), and to
  * GET_BITMAP: every case expects the errno of include/uapi/linux/vfio.h.
+ * Last, a clear across two mappings whose second one starts at a bit that
+ * is not a multiple of 64 in the user's bitmap clears exactly its bit.
  * The runner checks the guest log for KASAN, lockdep and UBSAN reports.
  */
 #include <errno.h>
@@ -19,6 +21,9 @@
 #define IOVA		0x1000000ULL
 #define LEN		(256UL << 10)	/* 64 pages */
 #define NPAGES		(LEN / EDU_PAGE_SIZE)
+#define IOVA2		0x2000000ULL	/* 5 pages, then 64 pages */
+#define NPAGES_A	5
+#define NPAGES_B	64
 
 #define F_GET		VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP
 #define F_NOCLEAR	VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP_NOCLEAR
@@ -104,13 +109,66 @@ static int run(uint32_t flags, void (*mangle)(struct req *r))
 	return ioctl(d.container_fd, VFIO_IOMMU_DIRTY_PAGES, &r) ? errno : 0;
 }
 
+static bool bits_are(const uint64_t *got, const unsigned int *want,
+		     size_t nwant)
+{
+	uint64_t exp[2] = { 0, 0 };
+	size_t i;
+
+	for (i = 0; i < nwant; i++)
+		exp[want[i] / 64] |= 1ULL << (want[i] % 64);
+	if (got[0] == exp[0] && got[1] == exp[1])
+		return true;
+	tap_diag("bitmap 0x%016llx%016llx, want 0x%016llx%016llx",
+		 (unsigned long long)got[1], (unsigned long long)got[0],
+		 (unsigned long long)exp[1], (unsigned long long)exp[0]);
+	return false;
+}
+
+/*
+ * Mapping A (5 pages) and mapping B (64 pages) back to back at IOVA2: B's
+ * first page is bit 5 of the bitmap of the whole range.  DMA writes A's page
+ * 2 and B's pages 3 and 10 (bits 2, 8, 15); a clear of bit 8 alone must
+ * leave bits 2 and 15.
+ */
+static void clear_at_offset(void)
+{
+	static const unsigned int written[] = { 2, NPAGES_A + 3, NPAGES_A + 10 };
+	static const unsigned int left[] = { 2, NPAGES_A + 10 };
+	size_t len = (NPAGES_A + NPAGES_B) * EDU_PAGE_SIZE, i;
+	void *a = edu_buf_alloc(NPAGES_A * EDU_PAGE_SIZE, false);
+	void *b = edu_buf_alloc(NPAGES_B * EDU_PAGE_SIZE, false);
+	uint64_t got[2] = { 0, 0 }, clear[2] = { 0, 0 };
+	size_t dma_len = edu_default_dma_size();
+	bool ok;
+
+	ok = a && b && !edu_map(&d, a, IOVA2, NPAGES_A * EDU_PAGE_SIZE) &&
+	     !edu_map(&d, b, IOVA2 + NPAGES_A * EDU_PAGE_SIZE,
+		      NPAGES_B * EDU_PAGE_SIZE) &&
+	     !edu_enable(&d) && !edu_type1_dirty_op(&d, F_GET, IOVA2, len, got);
+	for (i = 0; ok && i < sizeof(written) / sizeof(written[0]); i++)
+		ok = !edu_dma_to_ram(&d, IOVA2 + written[i] * EDU_PAGE_SIZE,
+				     dma_len);
+	ok = ok && !edu_type1_dirty_op(&d, F_NOCLEAR, IOVA2, len, got);
+	tap_ok(ok && bits_are(got, written, 3),
+	       "two mappings (5 + 64 pages) back to back, DMA to bits 2, 8, 15: "
+	       "GET_BITMAP_NOCLEAR reports exactly those");
+	clear[0] = 1ULL << (NPAGES_A + 3);
+	tap_ok(ok && !edu_type1_dirty_op(&d, F_CLEAR, IOVA2, len, clear),
+	       "CLEAR_BITMAP of bit 8 (page 3 of the second mapping, at bit "
+	       "offset 5)");
+	ok = ok && !edu_type1_dirty_op(&d, F_NOCLEAR, IOVA2, len, got);
+	tap_ok(ok && bits_are(got, left, 2),
+	       "afterwards exactly bits 2 and 15 are dirty");
+}
+
 int main(void)
 {
 	size_t n = sizeof(cases) / sizeof(cases[0]), i;
 	void *buf;
 	int err;
 
-	tap_plan(3 + n);
+	tap_plan(3 + n + 3);
 	edu_init(&d);
 	if (edu_find(d.bdf, sizeof(d.bdf)) || edu_type1_open(&d))
 		return tap_finish();
@@ -141,6 +199,7 @@ int main(void)
 		tap_ok(err == cases[i].err, "%s: errno %d (%s), want %d",
 		       cases[i].name, err, strerror(err), cases[i].err);
 	}
+	clear_at_offset();
 	edu_type1_dirty_stop(&d);
 	edu_close(&d);
 	return tap_finish();
