@@ -1,12 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* OpenMetrics text exposition, written atomically (see openmetrics.h) */
-#include <errno.h>
-#include <libgen.h>
+/* OpenMetrics text exposition, written atomically by afile.c (openmetrics.h) */
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include "openmetrics.h"
 
 int ds_om_dialect_parse(const char *s)
@@ -20,59 +15,21 @@ int ds_om_dialect_parse(const char *s)
 
 int ds_om_begin(struct ds_om *om, const char *path, enum ds_om_dialect dialect)
 {
-	char dir[PATH_MAX], base[PATH_MAX];
-	int fd, n;
-
 	memset(om, 0, sizeof(*om));
 	om->dialect = dialect;
-	if (snprintf(om->path, sizeof(om->path), "%s", path) >=
-	    (int)sizeof(om->path))
-		return -ENAMETOOLONG;
-	snprintf(dir, sizeof(dir), "%s", path);
-	snprintf(base, sizeof(base), "%s", path);
-	/* not *.prom, so that the collector ignores it until the rename */
-	n = snprintf(om->tmp, sizeof(om->tmp), "%s/.%s.tmp.XXXXXX",
-		     dirname(dir), basename(base));
-	if (n >= (int)sizeof(om->tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(om->tmp);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, 0644) || !(om->f = fdopen(fd, "w"))) {
-		int err = -errno;
-
-		close(fd);
-		unlink(om->tmp);
-		return err;
-	}
-	return 0;
+	return ds_afile_open(&om->af, path);
 }
 
 void ds_om_abort(struct ds_om *om)
 {
-	if (!om->f)
-		return;
-	fclose(om->f);
-	om->f = NULL;
-	unlink(om->tmp);
+	ds_afile_abort(&om->af);
 }
 
 int ds_om_commit(struct ds_om *om)
 {
-	int err = 0;
-
 	if (om->dialect == DS_OM_OPENMETRICS)
-		fputs("# EOF\n", om->f);
-	if (fflush(om->f) || ferror(om->f) || fsync(fileno(om->f)))
-		err = errno ? -errno : -EIO;
-	if (fclose(om->f) && !err)
-		err = -errno;
-	om->f = NULL;
-	if (!err && rename(om->tmp, om->path))
-		err = -errno;
-	if (err)
-		unlink(om->tmp);
-	return err;
+		fputs("# EOF\n", om->af.f);
+	return ds_afile_commit(&om->af);
 }
 
 static void ds_om_escape(FILE *f, const char *s, bool quote)
@@ -96,13 +53,13 @@ void ds_om_family(struct ds_om *om, const char *name, const char *type,
 	/* the text format names a counter's metadata after its sample */
 	const char *sfx = text && !strcmp(type, "counter") ? "_total" : "";
 
-	fprintf(om->f, "# TYPE %s%s %s\n", name, sfx, type);
+	fprintf(om->af.f, "# TYPE %s%s %s\n", name, sfx, type);
 	if (unit && !text)
-		fprintf(om->f, "# UNIT %s %s\n", name, unit);
+		fprintf(om->af.f, "# UNIT %s %s\n", name, unit);
 	if (help) {
-		fprintf(om->f, "# HELP %s%s ", name, sfx);
-		ds_om_escape(om->f, help, false);
-		fputc('\n', om->f);
+		fprintf(om->af.f, "# HELP %s%s ", name, sfx);
+		ds_om_escape(om->af.f, help, false);
+		fputc('\n', om->af.f);
 	}
 }
 
@@ -112,11 +69,11 @@ static void ds_om_sample(struct ds_om *om, const char *family,
 {
 	bool l = labels && *labels, x = extra && *extra;
 
-	fprintf(om->f, "%s%s", family, suffix);
+	fprintf(om->af.f, "%s%s", family, suffix);
 	if (l || x)
-		fprintf(om->f, "{%s%s%s}", l ? labels : "", l && x ? "," : "",
+		fprintf(om->af.f, "{%s%s%s}", l ? labels : "", l && x ? "," : "",
 			x ? extra : "");
-	fprintf(om->f, " %s\n", value);
+	fprintf(om->af.f, " %s\n", value);
 }
 
 void ds_om_counter_value(struct ds_om *om, const char *family,

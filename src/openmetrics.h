@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * OpenMetrics text exposition for the node_exporter textfile collector
- * (--prom FILE).  The file is written to a temporary name in the same
- * directory and renamed over FILE, so a scrape never sees half a file.
+ * (--prom FILE).  The file is written atomically (afile.h: a temporary
+ * ".FILE.tmp.XXXXXX", which the collector's *.prom glob skips, renamed over
+ * FILE), so a scrape never sees half a file.
  *
  *	struct ds_om om;
  *	if (ds_om_begin(&om, path, DS_OM_OPENMETRICS))
@@ -19,9 +20,9 @@
 #ifndef DS_OPENMETRICS_H
 #define DS_OPENMETRICS_H
 
-#include <limits.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include "afile.h"
 
 /* histogram buckets stop at this bound (seconds); the rest is in +Inf */
 #define DS_OM_MAX_LE_SECONDS	4096
@@ -39,15 +40,14 @@ enum ds_om_dialect {
 };
 
 struct ds_om {
-	FILE *f;
 	enum ds_om_dialect dialect;
-	char path[PATH_MAX];
-	char tmp[PATH_MAX];
+	struct ds_afile af;
 };
 
 /* "openmetrics", "prometheus" -> dialect; -1 when unknown */
 int ds_om_dialect_parse(const char *s);
 
+/* 0, or -errno (nothing to clean up then) */
 int ds_om_begin(struct ds_om *om, const char *path, enum ds_om_dialect dialect);
 /* "# EOF" (OpenMetrics), fsync, rename over the target; 0 or -errno */
 int ds_om_commit(struct ds_om *om);
