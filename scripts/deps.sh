@@ -17,6 +17,8 @@ pkgs=(
 	qemu-system-arm
 	# BPF tools and the CLI
 	clang llvm libbpf-dev bpftool libxml2-utils libjson-c-dev
+	# the CLI's --prom checks: promtool, the OpenMetrics parser
+	prometheus python3-prometheus-client
 )
 
 # arm64 libraries for the static guest build of the CLI (Debian multiarch)

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * OpenMetrics text exposition for the node_exporter textfile collector
- * (--prom FILE).  The file is written atomically (afile.h: a temporary
+ * Prometheus text or OpenMetrics exposition for the node_exporter textfile
+ * collector (--prom FILE).  The file is written atomically (afile.h: a temporary
  * ".FILE.tmp.XXXXXX", which the collector's *.prom glob skips, renamed over
  * FILE), so a scrape never sees half a file.
  *
  *	struct ds_om om;
- *	if (ds_om_begin(&om, path, DS_OM_OPENMETRICS))
+ *	if (ds_om_begin(&om, path, DS_OM_PROMETHEUS))
  *		fail;
  *	ds_om_family(&om, "dirtyscope_dirty_pages", "counter", NULL, "...");
  *	ds_om_counter(&om, "dirtyscope_dirty_pages", "domain=\"3\"", 42);
@@ -28,15 +28,18 @@
 #define DS_OM_MAX_LE_SECONDS	4096
 
 /*
- * OpenMetrics 1.0 (default): counter family "x", sample "x_total", # UNIT
- * lines, "# EOF" at the end.  Prometheus text 0.0.4: counter metadata named
- * "x_total" like its sample, no # UNIT, no # EOF.  The samples are the same;
- * node_exporter's textfile collector parses only the text format and keeps
- * OpenMetrics-style counters as untyped metrics without HELP.
+ * Prometheus text 0.0.4 (the default, zero, so that a zeroed struct
+ * ds_opts has it): counter metadata named "x_total" like its sample, no
+ * # UNIT, no # EOF.  It is the only format node_exporter's textfile
+ * collector (where --prom files go) reads; it keeps OpenMetrics-style
+ * counters as untyped metrics without HELP, and "promtool check metrics"
+ * rejects them.  OpenMetrics 1.0 (--prom-format openmetrics, for an
+ * OpenMetrics scraper): counter family "x", sample "x_total", # UNIT
+ * lines, "# EOF" at the end.  The samples are the same.
  */
 enum ds_om_dialect {
+	DS_OM_PROMETHEUS = 0,
 	DS_OM_OPENMETRICS,
-	DS_OM_PROMETHEUS,
 };
 
 struct ds_om {
@@ -49,7 +52,7 @@ int ds_om_dialect_parse(const char *s);
 
 /* 0, or -errno (nothing to clean up then) */
 int ds_om_begin(struct ds_om *om, const char *path, enum ds_om_dialect dialect);
-/* "# EOF" (OpenMetrics), fsync, rename over the target; 0 or -errno */
+/* "# EOF" (OpenMetrics only), fsync, rename over the target; 0 or -errno */
 int ds_om_commit(struct ds_om *om);
 void ds_om_abort(struct ds_om *om);
 

@@ -5,13 +5,14 @@
  *	test_units check GOLDEN_DIR	assertions, one "ok - "/"not ok - " line each
  *	test_units lat-json		a lat JSON document for a known histogram
  *	test_units rate-json		a rate JSON document for a known stream
- *	test_units lat-prom FILE [D]	OpenMetrics of known lat histograms
+ *	test_units lat-prom FILE [D]	--prom text of known lat histograms
  *	test_units lat-prom-nodomain FILE [D]	the same without per-domain series
  *	test_units lat-json-fn		lat JSON with the fentry ops (no domains)
- *	test_units lat-prom-fn FILE [D]	OpenMetrics of the same
- *	test_units rate-prom FILE [D]	OpenMetrics of known rate counters
- * D is the dialect: openmetrics (default) or prometheus (text 0.0.4).
- * The documents are checked by run.sh (python3 -m json.tool, om_check.py).
+ *	test_units lat-prom-fn FILE [D]	--prom text of the same
+ *	test_units rate-prom FILE [D]	--prom text of known rate counters
+ * D is the --prom-format: prometheus (the default, text 0.0.4) or
+ * openmetrics.  run.sh checks the documents (python3 -m json.tool;
+ * promtool and the OpenMetrics parsers, see there).
  */
 #include <errno.h>
 #include <math.h>
@@ -249,7 +250,7 @@ static void test_om_errors(void)
 {
 	struct ds_om om;
 
-	CHECK(ds_om_begin(&om, "/nonexistent-dir/x.prom", DS_OM_OPENMETRICS) == -ENOENT,
+	CHECK(ds_om_begin(&om, "/nonexistent-dir/x.prom", DS_OM_PROMETHEUS) == -ENOENT,
 	      "prom file in a missing directory is -ENOENT");
 }
 
@@ -491,8 +492,8 @@ static int emit(const char *what, const char *file, const char *dialect)
 	struct lat_entry e[3];
 	struct ds_rate_row rows[NSTREAM];
 	struct ds_om om;
+	int err, d = 0;		/* the default of --prom-format */
 	size_t n;
-	int err;
 
 	if (!strcmp(what, "lat-json")) {
 		n = lat_sample(e);
@@ -509,10 +510,9 @@ static int emit(const char *what, const char *file, const char *dialect)
 		return ds_json_print(stdout, ds_rate_json(rows, n, 1700000000.5,
 							  TWO_S, 3), true);
 	}
-	if (!file)
+	if (!file || (dialect && (d = ds_om_dialect_parse(dialect)) < 0))
 		return 2;
-	err = ds_om_begin(&om, file, dialect ? ds_om_dialect_parse(dialect) :
-					  DS_OM_OPENMETRICS);
+	err = ds_om_begin(&om, file, d);
 	if (err)
 		return 1;
 	if (!strcmp(what, "lat-prom")) {
