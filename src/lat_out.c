@@ -138,55 +138,59 @@ struct json_object *lat_json(const struct lat_entry *e, size_t n,
 	return o;
 }
 
+/* op="scan"[,domain="3"] */
 static void lat_labels(char *buf, size_t len, const struct lat_entry *e,
-		       bool per_domain, bool op)
+		       bool per_domain)
 {
 	char dom[16];
 
 	buf[0] = '\0';
-	if (op)
-		ds_om_label(buf, len, "op", lat_op_name(e->key.op));
+	ds_om_label(buf, len, "op", lat_op_name(e->key.op));
 	if (per_domain) {
 		snprintf(dom, sizeof(dom), "%u", e->key.domain_id);
 		ds_om_label(buf, len, "domain", dom);
 	}
 }
 
+#define LAT_OM_DURATION	"dirtyscope_op_duration_seconds"
+#define LAT_OM_ERRORS	"dirtyscope_op_errors"
+
 void lat_om(struct ds_om *om, const struct lat_entry *e, size_t n,
 	    const struct lat_units *u, bool per_domain, unsigned int op_mask)
 {
 	static const struct lat_hist empty;
-	char family[64], help[192], labels[96];
+	char labels[96];
 	__u32 op;
 	size_t i;
 	bool any;
 
+	/* one family per metric, the op a label (with the domain, -D) */
+	ds_om_family(om, LAT_OM_DURATION, "histogram", "seconds",
+		     "Duration of iommu dirty-tracking operations, by op.");
 	for (op = 0; op < LAT_OP_NR; op++) {
 		if (!(op_mask & (1U << op)))
 			continue;
-		snprintf(family, sizeof(family), "dirtyscope_%s_duration_seconds",
-			 lat_op_name(op));
-		snprintf(help, sizeof(help),
-			 "Duration of iommu dirty-tracking %s operations (%s).",
-			 lat_op_name(op), lat_op_source(op));
-		ds_om_family(om, family, "histogram", "seconds", help);
 		any = false;
 		for (i = 0; i < n; i++) {
 			if (e[i].key.op != op)
 				continue;
-			lat_labels(labels, sizeof(labels), &e[i], per_domain, false);
-			ds_om_log2_histogram(om, family, labels, e[i].hist.slots,
-					     DS_MAX_SLOTS, u->ns, e[i].hist.sum_ns);
+			lat_labels(labels, sizeof(labels), &e[i], per_domain);
+			ds_om_log2_histogram(om, LAT_OM_DURATION, labels,
+					     e[i].hist.slots, DS_MAX_SLOTS, u->ns,
+					     e[i].hist.sum_ns);
 			any = true;
 		}
 		/* without domains, a series from the start: zero until used */
-		if (!any && !per_domain)
-			ds_om_log2_histogram(om, family, "", empty.slots,
-					     DS_MAX_SLOTS, u->ns, 0);
+		if (!any && !per_domain) {
+			labels[0] = '\0';
+			ds_om_label(labels, sizeof(labels), "op", lat_op_name(op));
+			ds_om_log2_histogram(om, LAT_OM_DURATION, labels,
+					     empty.slots, DS_MAX_SLOTS, u->ns, 0);
+		}
 	}
 
-	ds_om_family(om, "dirtyscope_op_errors", "counter", NULL,
-		     "iommu dirty-tracking operations that returned an error.");
+	ds_om_family(om, LAT_OM_ERRORS, "counter", NULL,
+		     "iommu dirty-tracking operations that returned an error, by op.");
 	for (op = 0; op < LAT_OP_NR; op++) {
 		if (!(op_mask & (1U << op)))
 			continue;
@@ -194,15 +198,14 @@ void lat_om(struct ds_om *om, const struct lat_entry *e, size_t n,
 		for (i = 0; i < n; i++) {
 			if (e[i].key.op != op)
 				continue;
-			lat_labels(labels, sizeof(labels), &e[i], per_domain, true);
-			ds_om_counter(om, "dirtyscope_op_errors", labels,
-				      e[i].hist.errors);
+			lat_labels(labels, sizeof(labels), &e[i], per_domain);
+			ds_om_counter(om, LAT_OM_ERRORS, labels, e[i].hist.errors);
 			any = true;
 		}
 		if (!any && !per_domain) {
 			labels[0] = '\0';
 			ds_om_label(labels, sizeof(labels), "op", lat_op_name(op));
-			ds_om_counter(om, "dirtyscope_op_errors", labels, 0);
+			ds_om_counter(om, LAT_OM_ERRORS, labels, 0);
 		}
 	}
 }

@@ -51,9 +51,10 @@ int lat_svg(FILE *f, const struct lat_entry *e, size_t n,
 	    const struct lat_units *u, bool per_domain, const char *subtitle);
 struct ds_om;
 /*
- * dirtyscope_<op>_duration_seconds histograms (one family per op in
- * op_mask, a series per domain with per_domain) and the
- * dirtyscope_op_errors_total{op=...} counter, from cumulative entries.
+ * The dirtyscope_op_duration_seconds histogram and the
+ * dirtyscope_op_errors_total counter, from cumulative entries: a series
+ * per op in op_mask (label op), per domain with per_domain (label domain;
+ * without it an op with no entry gets a zero series).
  */
 void lat_om(struct ds_om *om, const struct lat_entry *e, size_t n,
 	    const struct lat_units *u, bool per_domain, unsigned int op_mask);

@@ -289,27 +289,28 @@ import sys
 from prometheus_client.parser import text_string_to_metric_families
 text = open(sys.argv[1]).read()
 f = {m.name: m for m in text_string_to_metric_families(text)}
-assert list(f) == ["dirtyscope_split_duration_seconds",
-                   "dirtyscope_merge_duration_seconds",
-                   "dirtyscope_scan_duration_seconds",
-                   "dirtyscope_op_errors"], list(f)
-scan = f["dirtyscope_scan_duration_seconds"]
-assert scan.type == "histogram" and scan.documentation
-s = {(x.name, tuple(sorted(x.labels.items()))): x.value for x in scan.samples}
-b = lambda dom, le: s[("dirtyscope_scan_duration_seconds_bucket", (("domain", dom), ("le", le)))]
+# one histogram family and one counter family, the op a label of both
+assert list(f) == ["dirtyscope_op_duration_seconds", "dirtyscope_op_errors"], list(f)
+dur = f["dirtyscope_op_duration_seconds"]
+assert dur.type == "histogram" and dur.documentation
+s = {(x.name, tuple(sorted(x.labels.items()))): x.value for x in dur.samples}
+N = "dirtyscope_op_duration_seconds"
+b = lambda op, dom, le: s[(N + "_bucket", (("domain", dom), ("le", le), ("op", op)))]
 # slot i counted durations < 2^(i+1) us: le = 2^(i+1) us
-assert b("3", "0.000002") == 1
-assert b("3", "0.001024") == 1 and b("3", "0.002048") == 4
-assert b("3", "2147.483648") == 4 and b("3", "+Inf") == 4
-assert b("5", "2147.483648") == 0 and b("5", "+Inf") == 1
-assert s[("dirtyscope_scan_duration_seconds_sum", (("domain", "3"),))] == 0.0045005
-assert s[("dirtyscope_scan_duration_seconds_count", (("domain", "3"),))] == 4
-assert 'dirtyscope_scan_duration_seconds_bucket{domain="3",le="0.000002"} 1\n' in text
-assert 'dirtyscope_scan_duration_seconds_sum{domain="5"} 1125899.906842624\n' in text
-les = [x.labels["le"] for x in scan.samples
-       if x.name.endswith("_bucket") and x.labels["domain"] == "3"]
+assert b("scan", "3", "0.000002") == 1
+assert b("scan", "3", "0.001024") == 1 and b("scan", "3", "0.002048") == 4
+assert b("scan", "3", "2147.483648") == 4 and b("scan", "3", "+Inf") == 4
+assert b("scan", "5", "2147.483648") == 0 and b("scan", "5", "+Inf") == 1
+assert b("split", "3", "0.000016") == 0 and b("split", "3", "0.000032") == 2
+assert s[(N + "_sum", (("domain", "3"), ("op", "scan")))] == 0.0045005
+assert s[(N + "_count", (("domain", "3"), ("op", "scan")))] == 4
+assert N + '_bucket{op="scan",domain="3",le="0.000002"} 1\n' in text
+assert N + '_sum{op="scan",domain="5"} 1125899.906842624\n' in text
+series = sorted({(x.labels["op"], x.labels["domain"]) for x in dur.samples})
+assert series == [("scan", "3"), ("scan", "5"), ("split", "3")], series
+les = [x.labels["le"] for x in dur.samples if x.name.endswith("_bucket") and
+       x.labels["op"] == "scan" and x.labels["domain"] == "3"]
 assert len(les) == 32 and les[-1] == "+Inf", les
-assert f["dirtyscope_merge_duration_seconds"].samples == []
 err = {tuple(sorted(x.labels.items())): x.value for x in f["dirtyscope_op_errors"].samples}
 assert err == {(("domain", "3"), ("op", "split")): 0,
                (("domain", "3"), ("op", "scan")): 1,
@@ -322,29 +323,28 @@ check "lat-prom-nodomain: a zero series per op" \
 import sys
 from prometheus_client.parser import text_string_to_metric_families
 f = {m.name: m for m in text_string_to_metric_families(open(sys.argv[1]).read())}
-clear = [(x.name, x.labels, x.value) for x in f["dirtyscope_clear_duration_seconds"].samples]
-assert ("dirtyscope_clear_duration_seconds_count", {}, 0) in clear, clear
-assert ("dirtyscope_clear_duration_seconds_bucket", {"le": "+Inf"}, 0) in clear
+dur = [(x.name, x.labels, x.value) for x in f["dirtyscope_op_duration_seconds"].samples]
+N = "dirtyscope_op_duration_seconds"
+assert (N + "_count", {"op": "clear"}, 0) in dur, dur
+assert (N + "_bucket", {"op": "clear", "le": "+Inf"}, 0) in dur
+assert (N + "_count", {"op": "scan"}, 1) in dur
+assert {x[1]["op"] for x in dur} == {"scan", "clear"}
 err = {x.labels["op"]: x.value for x in f["dirtyscope_op_errors"].samples}
 assert err == {"scan": 0, "clear": 0}, err
 EOF
 
-check "lat-prom-fn: the fentry ops' families, zero series, errors" \
+check "lat-prom-fn: the fentry ops in the same families, zero series, errors" \
 	dpy latprom_fn "$TMP/lat-prom-fn.prometheus" <<'EOF'
 import sys
 from prometheus_client.parser import text_string_to_metric_families
 f = {m.name: m for m in text_string_to_metric_families(open(sys.argv[1]).read())}
-for op in ("scan", "get_bitmap", "set_tracking", "type1_dirty"):
-    assert "dirtyscope_%s_duration_seconds" % op in f, sorted(f)
-gb = [(x.name, x.labels, x.value) for x in f["dirtyscope_get_bitmap_duration_seconds"].samples]
-assert ("dirtyscope_get_bitmap_duration_seconds_count", {}, 10) in gb
-st = [(x.name, x.labels, x.value) for x in f["dirtyscope_set_tracking_duration_seconds"].samples]
-assert ("dirtyscope_set_tracking_duration_seconds_count", {}, 0) in st, st
+assert list(f) == ["dirtyscope_op_duration_seconds", "dirtyscope_op_errors"], list(f)
+N = "dirtyscope_op_duration_seconds"
+cnt = {x.labels["op"]: x.value for x in f[N].samples if x.name == N + "_count"}
+assert cnt == {"scan": 10, "get_bitmap": 10, "set_tracking": 0, "type1_dirty": 81}, cnt
 err = {x.labels["op"]: x.value for x in f["dirtyscope_op_errors"].samples}
 assert err == {"scan": 0, "get_bitmap": 0, "set_tracking": 0, "type1_dirty": 1}, err
 EOF
-check "lat-prom-fn: HELP names the fexit target" \
-	grep -qx '# HELP dirtyscope_get_bitmap_duration_seconds Duration of iommu dirty-tracking get_bitmap operations (fentry/fexit iommufd_hwpt_get_dirty_bitmap).' "$TMP/lat-prom-fn.prometheus"
 
 check "rate-prom values (prometheus text, python3-prometheus-client)" \
 	dpy rateprom_values "$TMP/rate-prom.prometheus" <<'EOF'
@@ -375,7 +375,7 @@ for p in sys.argv[1:]:
     u.update({m.name: m.unit for m in text_string_to_metric_families(open(p).read())})
 assert u["dirtyscope_dirty_bytes"] == "bytes" and u["dirtyscope_scanned_bytes"] == "bytes", u
 assert u["dirtyscope_scan_time_seconds"] == "seconds", u
-assert u["dirtyscope_scan_duration_seconds"] == "seconds", u
+assert u["dirtyscope_op_duration_seconds"] == "seconds", u
 assert u["dirtyscope_scans"] == "" and u["dirtyscope_op_errors"] == "", u
 EOF
 
@@ -485,11 +485,14 @@ import sys
 from prometheus_client.parser import text_string_to_metric_families
 f = text_string_to_metric_families(open(sys.argv[1]).read())
 s = {(x.name, tuple(sorted(x.labels.items()))): x.value for m in f for x in m.samples}
-assert s[("dirtyscope_scan_duration_seconds_count", ())] == 8
-assert s[("dirtyscope_scan_duration_seconds_sum", ())] == 0.008115
-assert s[("dirtyscope_scan_duration_seconds_bucket", (("le", "0.000008"),))] == 1
-assert s[("dirtyscope_scan_duration_seconds_bucket", (("le", "0.004096"),))] == 8
-assert s[("dirtyscope_clear_duration_seconds_count", ())] == 3
+N = "dirtyscope_op_duration_seconds"
+assert s[(N + "_count", (("op", "scan"),))] == 8
+assert s[(N + "_sum", (("op", "scan"),))] == 0.008115
+assert s[(N + "_bucket", (("le", "0.000008"), ("op", "scan")))] == 1
+assert s[(N + "_bucket", (("le", "0.004096"), ("op", "scan")))] == 8
+assert s[(N + "_count", (("op", "clear"),))] == 3
+assert s[(N + "_count", (("op", "split"),))] == 2
+assert s[(N + "_count", (("op", "merge"),))] == 1
 assert s[("dirtyscope_op_errors_total", (("op", "scan"),))] == 1
 assert s[("dirtyscope_scans_total", (("domain", "1"),))] == 5
 assert s[("dirtyscope_dirty_pages_total", (("domain", "1"),))] == 7936
