@@ -110,24 +110,21 @@ const char *ds_om_decimal(char *buf, size_t len, __u64 m, int e)
 }
 
 void ds_om_log2_histogram(struct ds_om *om, const char *family,
-			  const char *labels, const __u64 *slots, int nslots,
-			  __u64 unit_ns, __u64 sum_ns)
+			  const char *labels, const __u64 *us_slots, int nslots,
+			  __u64 sum_ns)
 {
-	const __u64 max_le_ns = (__u64)DS_OM_MAX_LE_SECONDS * 1000000000ULL;
+	const __u64 max_le_us = (__u64)DS_OM_MAX_LE_SECONDS * 1000000ULL;
 	char le[48], num[32], val[32];
 	__u64 cum = 0, total = 0;
 	int i;
 
 	for (i = 0; i < nslots; i++)
-		total += slots[i];
+		total += us_slots[i];
 	for (i = 0; i < nslots; i++) {
-		__u64 bound_ns;
-
-		cum += slots[i];
-		if (i >= 62 || (2ULL << i) > max_le_ns / unit_ns)
+		cum += us_slots[i];
+		if (i >= 62 || (2ULL << i) > max_le_us)
 			break;
-		bound_ns = (2ULL << i) * unit_ns;
-		ds_om_decimal(num, sizeof(num), bound_ns, 9);
+		ds_om_decimal(num, sizeof(num), 2ULL << i, 6);
 		snprintf(le, sizeof(le), "le=\"%s\"", num);
 		snprintf(val, sizeof(val), "%llu", cum);
 		ds_om_sample(om, family, "_bucket", labels, le, val);

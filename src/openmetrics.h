@@ -66,12 +66,14 @@ void ds_om_counter(struct ds_om *om, const char *family, const char *labels,
 void ds_om_counter_value(struct ds_om *om, const char *family,
 			 const char *labels, const char *value);
 /*
- * A log2 histogram in seconds: slot i counted durations below
- * 2^(i+1) * unit_ns, so its cumulative bucket is le="2^(i+1)*unit_ns/1e9".
+ * A log2 histogram of durations in microseconds, written in seconds: slot
+ * i counted durations below 2^(i+1) us, so its cumulative bucket is
+ * le="2^(i+1)/1e6".  The bounds are fixed (a series keeps its buckets
+ * whatever the options of the run), up to DS_OM_MAX_LE_SECONDS.
  */
 void ds_om_log2_histogram(struct ds_om *om, const char *family,
-			  const char *labels, const __u64 *slots, int nslots,
-			  __u64 unit_ns, __u64 sum_ns);
+			  const char *labels, const __u64 *us_slots, int nslots,
+			  __u64 sum_ns);
 
 /* append name="value" (escaped) to a label list; -1 when it does not fit */
 int ds_om_label(char *buf, size_t len, const char *name, const char *value);

@@ -16,6 +16,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 DS=$BUILD/dirtyscope
 UNITS=$BUILD/tests/test_units
 ATTACH=$BUILD/tests/attach_test
+LATBPF=$BUILD/tests/lat_bpf_test
 GEN=$BUILD/tests/gen_record
 PY=${PYTHON:-python3}
 PROMTOOL=${PROMTOOL:-promtool}
@@ -500,6 +501,25 @@ assert s[("dirtyscope_scan_errors_total", (("domain", "2"),))] == 1
 assert s[("dirtyscope_scan_time_seconds_total", (("domain", "2"),))] == 0.00011
 EOF
 
+# the exported buckets do not follow the display unit: -m prints msecs,
+# --prom keeps the usecs bounds (a series must not change its buckets)
+run rep_prom_ms "$DS" report -m --prom "$TMP/om/rep.ms.prom" "$TMP/basic.jsonl"
+check "report -m --prom: the same file as without -m (bucket bounds in usecs)" \
+	sh -c "test $(rc rep_prom_ms) = 0 && cmp -s '$TMP/om/rep.prom' '$TMP/om/rep.ms.prom'"
+check "report -m: the text histograms still in msecs" \
+	grep -q '^ *msecs  *: count  *distribution$' "$TMP/rep_prom_ms.out"
+run rep_prom_d "$DS" report -D --prom "$TMP/om/rep.d.prom" "$TMP/basic.jsonl"
+run rep_prom_dm "$DS" report -D -m --prom "$TMP/om/rep.dm.prom" "$TMP/basic.jsonl"
+check "report -D -m --prom: the same file as -D (bucket bounds in usecs)" \
+	sh -c "test $(rc rep_prom_dm) = 0 && cmp -s '$TMP/om/rep.d.prom' '$TMP/om/rep.dm.prom'"
+if [ "$(rc rep_prom_d)" = 0 ] && promtool_ok "$TMP/om/rep.d.prom"; then
+	ok "report -D --prom passes promtool check metrics"
+else
+	not_ok "report -D --prom passes promtool check metrics"
+fi
+check "report -D --prom: op and domain labels on the duration histogram" \
+	grep -qx 'dirtyscope_op_duration_seconds_count{op="scan",domain="2"} 3' "$TMP/om/rep.d.prom"
+
 # the heat map: explicit and automatic grids, conservation of dirty pages
 run rep_svg "$DS" report "$TMP/basic.jsonl" --svg "$TMP/heat.svg" \
 	--bucket-ms 1000 --range-mib 256 --hist-svg "$TMP/lat.svg"
@@ -944,6 +964,41 @@ if bpftool prog show >/dev/null 2>&1 && ! left_loaded; then
 else
 	not_ok "no attach_test programs left loaded (bpftool prog show)"
 fi
+
+# --- lat's BPF counting on the host (bpf/lat.bpf.c fed by sys_enter) ------
+
+# lat_bpf_test: 1 us, 3 ms and 5 s scans (domains 3, 3, 5), a failed
+# 700 us clear (domain 3); usecs slots always (what --prom exports), msecs
+# slots with -m only (what -m prints)
+for run_as in "us" "ms" "us per-domain" "ms per-domain" "model" "model per-domain"; do
+	run "latbpf_${run_as// /_}" "$LATBPF" $run_as
+done
+want_us='op=scan domain=all us=0:1,11:1,22:1 ms= sum_ns=5003001500 errors=0
+op=clear domain=all us=9:1 ms= sum_ns=700000 errors=1'
+want_ms='op=scan domain=all us=0:1,11:1,22:1 ms=0:1,1:1,12:1 sum_ns=5003001500 errors=0
+op=clear domain=all us=9:1 ms=0:1 sum_ns=700000 errors=1'
+want_dms='op=scan domain=3 us=0:1,11:1 ms=0:1,1:1 sum_ns=3001500 errors=0
+op=scan domain=5 us=22:1 ms=12:1 sum_ns=5000000000 errors=0
+op=clear domain=3 us=9:1 ms=0:1 sum_ns=700000 errors=1'
+latbpf_is() {
+	local name=$1 want=$2
+	[ "$(rc "$name")" = 0 ] && [ "$(cat "$TMP/$name.out")" = "$want" ] && return 0
+	diag "$TMP/$name.out"
+	diag "$TMP/$name.err"
+	return 1
+}
+check "lat BPF: usecs slots, sums and errors per op, no msecs slots without -m" \
+	latbpf_is latbpf_us "$want_us"
+check "lat -m BPF: the usecs slots as without -m, the msecs slots besides" \
+	latbpf_is latbpf_ms "$want_ms"
+check "lat -D BPF: per-domain usecs slots, no msecs slots" \
+	latbpf_is latbpf_us_per-domain "$(echo "$want_dms" | sed 's/ ms=[0-9:,]*/ ms=/')"
+check "lat -D -m BPF: per-domain usecs and msecs slots" \
+	latbpf_is latbpf_ms_per-domain "$want_dms"
+check "lat_add (report) counts as lat -m BPF does (per op)" \
+	latbpf_is latbpf_model "$want_ms"
+check "lat_add (report) counts as lat -D -m BPF does (per domain)" \
+	latbpf_is latbpf_model_per-domain "$want_dms"
 
 # --- bench and gate (tests/host/cli/gate.sh) --------------------------------
 
