@@ -365,7 +365,7 @@ int cmd_lat(int argc, char **argv)
 		       "    dirtyscope lat -m --op scan # scan latency in msecs\n"
 		       "    dirtyscope lat -D 5         # per iommu domain, every 5s\n"
 		       "    dirtyscope lat --op get_bitmap,type1_dirty # ioctl handlers (fentry)\n"
-		       "    dirtyscope lat 10 --prom /var/lib/node_exporter/dirtyscope.prom",
+		       "    dirtyscope lat 10 --prom /var/lib/node_exporter/dirtyscope-lat.prom",
 	};
 	struct lat_entry *cum = NULL, *prev = NULL, *cur = NULL;
 	size_t ncum = 0, nprev = 0;

@@ -910,6 +910,12 @@ check "lat --op fold: the error lists every op" \
 run help "$DS" lat --help
 check "lat --help lists the libbpf-tools options" \
 	sh -c "grep -q -- '-m, --milliseconds' '$TMP/help.out' && grep -q -- '--prom=FILE' '$TMP/help.out' && grep -q -- '-j, --json' '$TMP/help.out'"
+run ratehelp "$DS" rate --help
+check "lat and rate --help: --prom examples write one file each to the textfile directory" \
+	sh -c "grep -q -- '--prom /var/lib/node_exporter/dirtyscope-lat.prom' '$TMP/help.out' &&
+	       grep -q -- '--prom /var/lib/node_exporter/dirtyscope-rate.prom' '$TMP/ratehelp.out'"
+check "lat --help: --prom-format, prometheus the default" \
+	sh -c "tr -s ' \n' ' ' <'$TMP/help.out' | grep -q -- '--prom-format=FORMAT prometheus (default: text 0.0.4, what the textfile collector reads) or openmetrics'"
 check "lat --help lists the fentry ops" \
 	sh -c "tr -s ' \n' ' ' <'$TMP/help.out' | grep -q 'get_bitmap, set_tracking, clear_bitmap, type1_dirty, dma_report (fentry/fexit)'"
 
