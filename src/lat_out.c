@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* dirtyscope lat: text, JSON and OpenMetrics rendering of the histograms */
+/* dirtyscope lat: text, JSON and Prometheus rendering of the histograms */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>

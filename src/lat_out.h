@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* dirtyscope lat: text, JSON and OpenMetrics rendering of the histograms */
+/* dirtyscope lat: text, JSON and Prometheus rendering of the histograms */
 #ifndef DS_LAT_OUT_H
 #define DS_LAT_OUT_H
 
@@ -42,7 +42,8 @@ void lat_hist_add(struct lat_hist *h, const struct lat_hist *x);
 void lat_delta(struct lat_entry *e, size_t n, const struct lat_entry *prev,
 	       size_t nprev);
 /* the slots of the display unit u: slots (usecs) or ms_slots (msecs) */
-const __u64 *lat_unit_slots(const struct lat_hist *h, const struct lat_units *u);
+const __u64 *lat_unit_slots(const struct lat_hist *h,
+			    const struct lat_units *u);
 
 /* "op = scan[, domain = 3]" header and a histogram per non-empty entry */
 void lat_print(FILE *f, const struct lat_entry *e, size_t n,

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Prometheus text or OpenMetrics exposition for the node_exporter textfile
- * collector (--prom FILE).  The file is written atomically (afile.h: a temporary
- * ".FILE.tmp.XXXXXX", which the collector's *.prom glob skips, renamed over
- * FILE), so a scrape never sees half a file.
+ * collector (--prom FILE).  The file is written atomically (afile.h: a
+ * temporary ".FILE.tmp.XXXXXX", which the collector's *.prom glob skips,
+ * renamed over FILE), so a scrape never sees half a file.
  *
  *	struct ds_om om;
  *	if (ds_om_begin(&om, path, DS_OM_PROMETHEUS))
@@ -11,7 +11,7 @@
  *	ds_om_family(&om, "dirtyscope_dirty_pages", "counter", NULL, "...");
  *	ds_om_counter(&om, "dirtyscope_dirty_pages", "domain=\"3\"", 42);
  *	...
- *	err = ds_om_commit(&om);	(writes "# EOF", renames)
+ *	err = ds_om_commit(&om);	(OpenMetrics: "# EOF"; renames)
  *
  * Samples of one family must be written together, right after
  * ds_om_family().  labels is the rendered label list without braces

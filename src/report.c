@@ -4,7 +4,8 @@
  * with the code of the live commands: the latency histograms of lat
  * (lat_add() counts each event as bpf/lat.bpf.c does) and the per-domain
  * figures of rate (rate_math.c) over the whole recording; optionally a
- * dirty heat map and the histograms as SVG, and OpenMetrics text.
+ * dirty heat map and the histograms as SVG, and the metrics for
+ * Prometheus (--prom).
  */
 #include <argp.h>
 #include <errno.h>
