@@ -3,9 +3,10 @@
  * dirtyscope lat: latency histograms of the iommu dirty-tracking operations
  *
  * Tracepoint ops (iommu:dirty_*) carry duration_ns: one program per event
- * buckets it.  Without -D the histograms are a per-CPU array indexed by op
- * (plain adds on this CPU's copy, summed by user space); with -D a hash
- * keyed by (op, domain) with atomic adds.
+ * buckets it (in usecs; with -m in msecs as well, see struct lat_hist).
+ * Without -D the histograms are a per-CPU array indexed by op (plain adds
+ * on this CPU's copy, summed by user space); with -D a hash keyed by (op,
+ * domain) with atomic adds.
  *
  * The fentry/fexit ops time upstream functions that have no tracepoint:
  * fentry stores a timestamp in task-local storage (one slot per op), fexit
@@ -54,9 +55,10 @@ __u64 dropped = 0;
 
 static struct lat_hist zero_hist;
 
-static __always_inline __u32 lat_slot(__u64 duration_ns)
+/* the log2 slot of duration_ns in units of unit_ns */
+static __always_inline __u32 lat_slot(__u64 duration_ns, __u64 unit_ns)
 {
-	__u32 slot = ds_log2_slot(duration_ns / (targ_ms ? 1000000 : 1000));
+	__u32 slot = ds_log2_slot(duration_ns / unit_ns);
 
 	return slot < DS_MAX_SLOTS ? slot : DS_MAX_SLOTS - 1;
 }
@@ -68,7 +70,9 @@ static __always_inline int lat_count_op(__u32 op, __u64 duration_ns, long ret)
 
 	if (!h)
 		return 0;
-	h->slots[lat_slot(duration_ns)]++;
+	h->slots[lat_slot(duration_ns, 1000)]++;
+	if (targ_ms)
+		h->ms_slots[lat_slot(duration_ns, 1000000)]++;
 	h->sum_ns += duration_ns;
 	if (ret)
 		h->errors++;
@@ -90,7 +94,9 @@ static __always_inline int lat_count_domain(__u32 op, __u64 duration_ns,
 			return 0;
 		}
 	}
-	__sync_fetch_and_add(&h->slots[lat_slot(duration_ns)], 1);
+	__sync_fetch_and_add(&h->slots[lat_slot(duration_ns, 1000)], 1);
+	if (targ_ms)
+		__sync_fetch_and_add(&h->ms_slots[lat_slot(duration_ns, 1000000)], 1);
 	__sync_fetch_and_add(&h->sum_ns, duration_ns);
 	if (ret)
 		__sync_fetch_and_add(&h->errors, 1);

@@ -38,9 +38,12 @@ struct lat_key {
  * Cumulative since load; never deleted, so user space takes per-interval
  * deltas without losing the events that race with a read.  Per CPU in the
  * per-op array (summed by user space), shared in the per-domain hash.
+ * slots is always in usecs: --prom exports it, with the same bucket bounds
+ * whatever the display unit; -m also counts ms_slots, which it prints.
  */
 struct lat_hist {
-	__u64 slots[DS_MAX_SLOTS];	/* log2 of duration in usecs (msecs with -m) */
+	__u64 slots[DS_MAX_SLOTS];	/* log2 of duration in usecs */
+	__u64 ms_slots[DS_MAX_SLOTS];	/* log2 of duration in msecs; -m only */
 	__u64 sum_ns;			/* sum of duration_ns */
 	__u64 errors;			/* operations with ret != 0 */
 };

@@ -19,6 +19,8 @@ pkgs=(
 	qemu-system-arm
 	# BPF tools and the CLI
 	clang llvm libbpf-dev bpftool libxml2-utils libjson-c-dev
+	# the CLI's --prom checks: promtool, the OpenMetrics parser
+	prometheus python3-prometheus-client
 )
 
 # apt-get waits for another package manager (an unattended upgrade, say)

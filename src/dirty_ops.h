@@ -76,22 +76,4 @@ static inline int lat_op_parse(const char *s)
 	return -1;
 }
 
-/* what an op measures: "iommu:dirty_scan", "fexit iommufd_hwpt_get_dirty_bitmap" */
-static inline const char *lat_op_source(__u32 op)
-{
-	static const char *const src[LAT_OP_NR] = {
-		[DS_OP_SPLIT] = "iommu:dirty_split",
-		[DS_OP_MERGE] = "iommu:dirty_merge",
-		[DS_OP_SCAN] = "iommu:dirty_scan",
-		[DS_OP_CLEAR] = "iommu:dirty_clear",
-		[LAT_OP_GET_BITMAP] = "fentry/fexit iommufd_hwpt_get_dirty_bitmap",
-		[LAT_OP_SET_TRACKING] = "fentry/fexit iommufd_hwpt_set_dirty_tracking",
-		[LAT_OP_CLEAR_BITMAP] = "fentry/fexit iommufd_hwpt_clear_dirty_bitmap",
-		[LAT_OP_TYPE1_DIRTY] = "fentry/fexit vfio_iommu_type1_dirty_pages",
-		[LAT_OP_DMA_REPORT] = "fentry/fexit of the vfio-pci variant drivers' DMA-logging report",
-	};
-
-	return op < LAT_OP_NR ? src[op] : "?";
-}
-
 #endif /* DS_DIRTY_OPS_H */

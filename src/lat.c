@@ -16,6 +16,7 @@
 #include "attach.h"
 #include "dirty_ops.h"
 #include "dirtyscope.h"
+#include "histogram.h"
 #include "json.h"
 #include "lat_out.h"
 #include "openmetrics.h"
@@ -310,11 +311,10 @@ static int lat_read_ops(int fd, struct lat_hist *percpu, int ncpu,
 {
 	size_t n = 0;
 	__u32 op;
-	int c, s;
+	int c;
 
 	for (op = 0; op < LAT_OP_NR; op++) {
 		struct lat_entry *e = &out[n];
-		__u64 events = 0;
 
 		if (!(env.op_mask & (1U << op)) ||
 		    bpf_map_lookup_elem(fd, &op, percpu))
@@ -322,29 +322,22 @@ static int lat_read_ops(int fd, struct lat_hist *percpu, int ncpu,
 		memset(e, 0, sizeof(*e));
 		e->key.op = op;
 		e->key.domain_id = LAT_ALL_DOMAINS;
-		for (c = 0; c < ncpu; c++) {
-			for (s = 0; s < DS_MAX_SLOTS; s++)
-				e->hist.slots[s] += percpu[c].slots[s];
-			e->hist.sum_ns += percpu[c].sum_ns;
-			e->hist.errors += percpu[c].errors;
-		}
-		for (s = 0; s < DS_MAX_SLOTS; s++)
-			events += e->hist.slots[s];
-		if (events || e->hist.errors)
+		for (c = 0; c < ncpu; c++)
+			lat_hist_add(&e->hist, &percpu[c]);
+		if (ds_hist_total(e->hist.slots, DS_MAX_SLOTS) || e->hist.errors)
 			n++;
 	}
 	return n;
 }
 
-static int lat_write_prom(const struct lat_entry *cum, size_t n,
-			  const struct lat_units *u)
+static int lat_write_prom(const struct lat_entry *cum, size_t n)
 {
 	struct ds_om om;
 	int err;
 
 	err = ds_om_begin(&om, env.o.prom, env.o.prom_format);
 	if (!err) {
-		lat_om(&om, cum, n, u, env.per_domain, env.op_mask);
+		lat_om(&om, cum, n, env.per_domain, env.op_mask);
 		err = ds_om_commit(&om);
 	}
 	if (err)
@@ -372,7 +365,7 @@ int cmd_lat(int argc, char **argv)
 		       "    dirtyscope lat -m --op scan # scan latency in msecs\n"
 		       "    dirtyscope lat -D 5         # per iommu domain, every 5s\n"
 		       "    dirtyscope lat --op get_bitmap,type1_dirty # ioctl handlers (fentry)\n"
-		       "    dirtyscope lat 10 --prom /var/lib/node_exporter/dirtyscope.prom",
+		       "    dirtyscope lat 10 --prom /var/lib/node_exporter/dirtyscope-lat.prom",
 	};
 	struct lat_entry *cum = NULL, *prev = NULL, *cur = NULL;
 	size_t ncum = 0, nprev = 0;
@@ -387,8 +380,8 @@ int cmd_lat(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	u = env.ms ? (struct lat_units){ "msecs", 1000000 } :
-		     (struct lat_units){ "usecs", 1000 };
+	u = env.ms ? (struct lat_units){ "msecs", LAT_MS_NS } :
+		     (struct lat_units){ "usecs", LAT_US_NS };
 	if (!env.op_mask)
 		env.op_mask = (1U << DS_OP_NR) - 1;
 	/* --op names both kinds; -D/-d checked at ARGP_KEY_END */
@@ -454,7 +447,7 @@ int cmd_lat(int argc, char **argv)
 		ds_err("cannot set up signal handlers: %s", strerror(errno));
 		goto out;
 	}
-	if (env.o.prom && lat_write_prom(cum, 0, &u))
+	if (env.o.prom && lat_write_prom(cum, 0))
 		goto out;
 
 	fd = bpf_map__fd(env.per_domain ? obj->maps.dom_hists : obj->maps.hists);
@@ -496,7 +489,7 @@ int cmd_lat(int argc, char **argv)
 			fflush(stdout);
 		}
 		if (env.o.prom)
-			lat_write_prom(cum, ncum, &u);
+			lat_write_prom(cum, ncum);
 
 		memcpy(prev, cum, ncum * sizeof(*cum));
 		nprev = ncum;

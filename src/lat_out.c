@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* dirtyscope lat: text, JSON and OpenMetrics rendering of the histograms */
+/* dirtyscope lat: text, JSON and Prometheus rendering of the histograms */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -29,8 +29,7 @@ void lat_sort(struct lat_entry *e, size_t n)
 }
 
 int lat_add(struct lat_entry *e, size_t *n, size_t max,
-	    const struct ds_dirty_event *ev, const struct lat_units *u,
-	    bool per_domain)
+	    const struct ds_dirty_event *ev, bool per_domain)
 {
 	struct lat_entry key = {
 		.key.op = ev->op,
@@ -55,32 +54,53 @@ int lat_add(struct lat_entry *e, size_t *n, size_t max,
 		(*n)++;
 	}
 	h = &e[lo].hist;
-	ds_hist_add(h->slots, ev->duration_ns / u->ns);
+	/* both units, whatever u: the display takes one, --prom the usecs */
+	ds_hist_add(h->slots, ev->duration_ns / LAT_US_NS);
+	ds_hist_add(h->ms_slots, ev->duration_ns / LAT_MS_NS);
 	h->sum_ns += ev->duration_ns;
 	if (ev->ret)
 		h->errors++;
 	return 0;
 }
 
+/* h += sign * x, every field */
+static void lat_hist_acc(struct lat_hist *h, const struct lat_hist *x, int sign)
+{
+	int s;
+
+	for (s = 0; s < DS_MAX_SLOTS; s++) {
+		h->slots[s] += sign * x->slots[s];
+		h->ms_slots[s] += sign * x->ms_slots[s];
+	}
+	h->sum_ns += sign * x->sum_ns;
+	h->errors += sign * x->errors;
+}
+
+void lat_hist_add(struct lat_hist *h, const struct lat_hist *x)
+{
+	lat_hist_acc(h, x, 1);
+}
+
 void lat_delta(struct lat_entry *e, size_t n, const struct lat_entry *prev,
 	       size_t nprev)
 {
 	size_t i;
-	int s;
 
 	for (i = 0; i < n; i++) {
 		const struct lat_entry *p = bsearch(&e[i], prev, nprev,
 						    sizeof(*prev), lat_cmp);
 
-		if (!p)
-			continue;
-		for (s = 0; s < DS_MAX_SLOTS; s++)
-			e[i].hist.slots[s] -= p->hist.slots[s];
-		e[i].hist.sum_ns -= p->hist.sum_ns;
-		e[i].hist.errors -= p->hist.errors;
+		if (p)
+			lat_hist_acc(&e[i].hist, &p->hist, -1);
 	}
 }
 
+const __u64 *lat_unit_slots(const struct lat_hist *h, const struct lat_units *u)
+{
+	return u->ns == LAT_MS_NS ? h->ms_slots : h->slots;
+}
+
+/* the usecs slots are always counted */
 static __u64 lat_count(const struct lat_entry *e)
 {
 	return ds_hist_total(e->hist.slots, DS_MAX_SLOTS);
@@ -100,7 +120,8 @@ void lat_print(FILE *f, const struct lat_entry *e, size_t n,
 		if (e[i].hist.errors)
 			fprintf(f, " (%llu failed)", e[i].hist.errors);
 		fputc('\n', f);
-		ds_hist_print(f, e[i].hist.slots, DS_MAX_SLOTS, u->name);
+		ds_hist_print(f, lat_unit_slots(&e[i].hist, u), DS_MAX_SLOTS,
+			      u->name);
 	}
 }
 
@@ -130,63 +151,67 @@ struct json_object *lat_json(const struct lat_entry *e, size_t n,
 		json_object_object_add(h, "sum_ns", ds_json_u64(e[i].hist.sum_ns));
 		json_object_object_add(h, "errors", ds_json_u64(e[i].hist.errors));
 		json_object_object_add(h, "histogram",
-				       ds_hist_json(e[i].hist.slots, DS_MAX_SLOTS,
-						    u->name));
+				       ds_hist_json(lat_unit_slots(&e[i].hist, u),
+						    DS_MAX_SLOTS, u->name));
 		json_object_array_add(a, h);
 	}
 	json_object_object_add(o, "ops", a);
 	return o;
 }
 
+/* op="scan"[,domain="3"] */
 static void lat_labels(char *buf, size_t len, const struct lat_entry *e,
-		       bool per_domain, bool op)
+		       bool per_domain)
 {
 	char dom[16];
 
 	buf[0] = '\0';
-	if (op)
-		ds_om_label(buf, len, "op", lat_op_name(e->key.op));
+	ds_om_label(buf, len, "op", lat_op_name(e->key.op));
 	if (per_domain) {
 		snprintf(dom, sizeof(dom), "%u", e->key.domain_id);
 		ds_om_label(buf, len, "domain", dom);
 	}
 }
 
+#define LAT_OM_DURATION	"dirtyscope_op_duration_seconds"
+#define LAT_OM_ERRORS	"dirtyscope_op_errors"
+
 void lat_om(struct ds_om *om, const struct lat_entry *e, size_t n,
-	    const struct lat_units *u, bool per_domain, unsigned int op_mask)
+	    bool per_domain, unsigned int op_mask)
 {
 	static const struct lat_hist empty;
-	char family[64], help[192], labels[96];
+	char labels[96];
 	__u32 op;
 	size_t i;
 	bool any;
 
+	/* one family per metric, the op a label (with the domain, -D) */
+	ds_om_family(om, LAT_OM_DURATION, "histogram", "seconds",
+		     "Duration of iommu dirty-tracking operations, by op.");
 	for (op = 0; op < LAT_OP_NR; op++) {
 		if (!(op_mask & (1U << op)))
 			continue;
-		snprintf(family, sizeof(family), "dirtyscope_%s_duration_seconds",
-			 lat_op_name(op));
-		snprintf(help, sizeof(help),
-			 "Duration of iommu dirty-tracking %s operations (%s).",
-			 lat_op_name(op), lat_op_source(op));
-		ds_om_family(om, family, "histogram", "seconds", help);
 		any = false;
 		for (i = 0; i < n; i++) {
 			if (e[i].key.op != op)
 				continue;
-			lat_labels(labels, sizeof(labels), &e[i], per_domain, false);
-			ds_om_log2_histogram(om, family, labels, e[i].hist.slots,
-					     DS_MAX_SLOTS, u->ns, e[i].hist.sum_ns);
+			lat_labels(labels, sizeof(labels), &e[i], per_domain);
+			ds_om_log2_histogram(om, LAT_OM_DURATION, labels,
+					     e[i].hist.slots, DS_MAX_SLOTS,
+					     e[i].hist.sum_ns);
 			any = true;
 		}
 		/* without domains, a series from the start: zero until used */
-		if (!any && !per_domain)
-			ds_om_log2_histogram(om, family, "", empty.slots,
-					     DS_MAX_SLOTS, u->ns, 0);
+		if (!any && !per_domain) {
+			labels[0] = '\0';
+			ds_om_label(labels, sizeof(labels), "op", lat_op_name(op));
+			ds_om_log2_histogram(om, LAT_OM_DURATION, labels,
+					     empty.slots, DS_MAX_SLOTS, 0);
+		}
 	}
 
-	ds_om_family(om, "dirtyscope_op_errors", "counter", NULL,
-		     "iommu dirty-tracking operations that returned an error.");
+	ds_om_family(om, LAT_OM_ERRORS, "counter", NULL,
+		     "iommu dirty-tracking operations that returned an error, by op.");
 	for (op = 0; op < LAT_OP_NR; op++) {
 		if (!(op_mask & (1U << op)))
 			continue;
@@ -194,15 +219,14 @@ void lat_om(struct ds_om *om, const struct lat_entry *e, size_t n,
 		for (i = 0; i < n; i++) {
 			if (e[i].key.op != op)
 				continue;
-			lat_labels(labels, sizeof(labels), &e[i], per_domain, true);
-			ds_om_counter(om, "dirtyscope_op_errors", labels,
-				      e[i].hist.errors);
+			lat_labels(labels, sizeof(labels), &e[i], per_domain);
+			ds_om_counter(om, LAT_OM_ERRORS, labels, e[i].hist.errors);
 			any = true;
 		}
 		if (!any && !per_domain) {
 			labels[0] = '\0';
 			ds_om_label(labels, sizeof(labels), "op", lat_op_name(op));
-			ds_om_counter(om, "dirtyscope_op_errors", labels, 0);
+			ds_om_counter(om, LAT_OM_ERRORS, labels, 0);
 		}
 	}
 }
@@ -224,12 +248,13 @@ static void lat_svg_panel(FILE *f, const struct lat_entry *e, int last,
 	double slot_w = (double)LS_PW / (last + 1), step, ymax, v;
 	double py = top + LS_PT, base = py + LS_PH;
 	char head[128], lab[32], title[160], attrs[160];
+	const __u64 *sl = lat_unit_slots(&e->hist, u);
 	__u64 max = 0, low, high;
 	int i;
 
 	for (i = 0; i <= last; i++)
-		if (e->hist.slots[i] > max)
-			max = e->hist.slots[i];
+		if (sl[i] > max)
+			max = sl[i];
 	step = ds_svg_nice_step(max, 5);
 	if (step < 1)
 		step = 1;
@@ -267,14 +292,14 @@ static void lat_svg_panel(FILE *f, const struct lat_entry *e, int last,
 		double bx = LS_PX + i * slot_w, bh;
 
 		ds_hist_slot_range(i, &low, &high);
-		if (e->hist.slots[i]) {
-			bh = e->hist.slots[i] / ymax * LS_PH;
+		if (sl[i]) {
+			bh = sl[i] / ymax * LS_PH;
 			snprintf(title, sizeof(title), "%s %llu -> %llu %s: %llu",
 				 lat_op_name(e->key.op), low, high, u->name,
-				 e->hist.slots[i]);
+				 sl[i]);
 			snprintf(attrs, sizeof(attrs),
 				 "class=\"bar\" fill=\"#3b6ea5\" data-slot=\"%d\" data-count=\"%llu\"",
-				 i, e->hist.slots[i]);
+				 i, sl[i]);
 			ds_svg_rect(f, bx + slot_w * 0.1, base - bh, slot_w * 0.8,
 				    bh, attrs, title);
 		}
@@ -304,7 +329,7 @@ int lat_svg(FILE *f, const struct lat_entry *e, size_t n,
 
 	for (i = 0; i < n; i++) {
 		panels += lat_count(&e[i]) != 0;
-		m = ds_hist_max_slot(e[i].hist.slots, DS_MAX_SLOTS);
+		m = ds_hist_max_slot(lat_unit_slots(&e[i].hist, u), DS_MAX_SLOTS);
 		if (m > last)
 			last = m;
 	}

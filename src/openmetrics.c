@@ -1,12 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* OpenMetrics text exposition, written atomically (see openmetrics.h) */
-#include <errno.h>
-#include <libgen.h>
+/* OpenMetrics text exposition, written atomically by afile.c (openmetrics.h) */
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include "openmetrics.h"
 
 int ds_om_dialect_parse(const char *s)
@@ -20,59 +15,21 @@ int ds_om_dialect_parse(const char *s)
 
 int ds_om_begin(struct ds_om *om, const char *path, enum ds_om_dialect dialect)
 {
-	char dir[PATH_MAX], base[PATH_MAX];
-	int fd, n;
-
 	memset(om, 0, sizeof(*om));
 	om->dialect = dialect;
-	if (snprintf(om->path, sizeof(om->path), "%s", path) >=
-	    (int)sizeof(om->path))
-		return -ENAMETOOLONG;
-	snprintf(dir, sizeof(dir), "%s", path);
-	snprintf(base, sizeof(base), "%s", path);
-	/* not *.prom, so that the collector ignores it until the rename */
-	n = snprintf(om->tmp, sizeof(om->tmp), "%s/.%s.tmp.XXXXXX",
-		     dirname(dir), basename(base));
-	if (n >= (int)sizeof(om->tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(om->tmp);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, 0644) || !(om->f = fdopen(fd, "w"))) {
-		int err = -errno;
-
-		close(fd);
-		unlink(om->tmp);
-		return err;
-	}
-	return 0;
+	return ds_afile_open(&om->af, path);
 }
 
 void ds_om_abort(struct ds_om *om)
 {
-	if (!om->f)
-		return;
-	fclose(om->f);
-	om->f = NULL;
-	unlink(om->tmp);
+	ds_afile_abort(&om->af);
 }
 
 int ds_om_commit(struct ds_om *om)
 {
-	int err = 0;
-
 	if (om->dialect == DS_OM_OPENMETRICS)
-		fputs("# EOF\n", om->f);
-	if (fflush(om->f) || ferror(om->f) || fsync(fileno(om->f)))
-		err = errno ? -errno : -EIO;
-	if (fclose(om->f) && !err)
-		err = -errno;
-	om->f = NULL;
-	if (!err && rename(om->tmp, om->path))
-		err = -errno;
-	if (err)
-		unlink(om->tmp);
-	return err;
+		fputs("# EOF\n", om->af.f);
+	return ds_afile_commit(&om->af);
 }
 
 static void ds_om_escape(FILE *f, const char *s, bool quote)
@@ -96,13 +53,13 @@ void ds_om_family(struct ds_om *om, const char *name, const char *type,
 	/* the text format names a counter's metadata after its sample */
 	const char *sfx = text && !strcmp(type, "counter") ? "_total" : "";
 
-	fprintf(om->f, "# TYPE %s%s %s\n", name, sfx, type);
+	fprintf(om->af.f, "# TYPE %s%s %s\n", name, sfx, type);
 	if (unit && !text)
-		fprintf(om->f, "# UNIT %s %s\n", name, unit);
+		fprintf(om->af.f, "# UNIT %s %s\n", name, unit);
 	if (help) {
-		fprintf(om->f, "# HELP %s%s ", name, sfx);
-		ds_om_escape(om->f, help, false);
-		fputc('\n', om->f);
+		fprintf(om->af.f, "# HELP %s%s ", name, sfx);
+		ds_om_escape(om->af.f, help, false);
+		fputc('\n', om->af.f);
 	}
 }
 
@@ -112,11 +69,11 @@ static void ds_om_sample(struct ds_om *om, const char *family,
 {
 	bool l = labels && *labels, x = extra && *extra;
 
-	fprintf(om->f, "%s%s", family, suffix);
+	fprintf(om->af.f, "%s%s", family, suffix);
 	if (l || x)
-		fprintf(om->f, "{%s%s%s}", l ? labels : "", l && x ? "," : "",
+		fprintf(om->af.f, "{%s%s%s}", l ? labels : "", l && x ? "," : "",
 			x ? extra : "");
-	fprintf(om->f, " %s\n", value);
+	fprintf(om->af.f, " %s\n", value);
 }
 
 void ds_om_counter_value(struct ds_om *om, const char *family,
@@ -153,24 +110,21 @@ const char *ds_om_decimal(char *buf, size_t len, __u64 m, int e)
 }
 
 void ds_om_log2_histogram(struct ds_om *om, const char *family,
-			  const char *labels, const __u64 *slots, int nslots,
-			  __u64 unit_ns, __u64 sum_ns)
+			  const char *labels, const __u64 *us_slots, int nslots,
+			  __u64 sum_ns)
 {
-	const __u64 max_le_ns = (__u64)DS_OM_MAX_LE_SECONDS * 1000000000ULL;
+	const __u64 max_le_us = (__u64)DS_OM_MAX_LE_SECONDS * 1000000ULL;
 	char le[48], num[32], val[32];
 	__u64 cum = 0, total = 0;
 	int i;
 
 	for (i = 0; i < nslots; i++)
-		total += slots[i];
+		total += us_slots[i];
 	for (i = 0; i < nslots; i++) {
-		__u64 bound_ns;
-
-		cum += slots[i];
-		if (i >= 62 || (2ULL << i) > max_le_ns / unit_ns)
+		cum += us_slots[i];
+		if (i >= 62 || (2ULL << i) > max_le_us)
 			break;
-		bound_ns = (2ULL << i) * unit_ns;
-		ds_om_decimal(num, sizeof(num), bound_ns, 9);
+		ds_om_decimal(num, sizeof(num), 2ULL << i, 6);
 		snprintf(le, sizeof(le), "le=\"%s\"", num);
 		snprintf(val, sizeof(val), "%llu", cum);
 		ds_om_sample(om, family, "_bucket", labels, le, val);

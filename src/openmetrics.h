@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * OpenMetrics text exposition for the node_exporter textfile collector
- * (--prom FILE).  The file is written to a temporary name in the same
- * directory and renamed over FILE, so a scrape never sees half a file.
+ * Prometheus text or OpenMetrics exposition for the node_exporter textfile
+ * collector (--prom FILE).  The file is written atomically (afile.h: a
+ * temporary ".FILE.tmp.XXXXXX", which the collector's *.prom glob skips,
+ * renamed over FILE), so a scrape never sees half a file.
  *
  *	struct ds_om om;
- *	if (ds_om_begin(&om, path, DS_OM_OPENMETRICS))
+ *	if (ds_om_begin(&om, path, DS_OM_PROMETHEUS))
  *		fail;
  *	ds_om_family(&om, "dirtyscope_dirty_pages", "counter", NULL, "...");
  *	ds_om_counter(&om, "dirtyscope_dirty_pages", "domain=\"3\"", 42);
  *	...
- *	err = ds_om_commit(&om);	(writes "# EOF", renames)
+ *	err = ds_om_commit(&om);	(OpenMetrics: "# EOF"; renames)
  *
  * Samples of one family must be written together, right after
  * ds_om_family().  labels is the rendered label list without braces
@@ -19,37 +20,39 @@
 #ifndef DS_OPENMETRICS_H
 #define DS_OPENMETRICS_H
 
-#include <limits.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include "afile.h"
 
 /* histogram buckets stop at this bound (seconds); the rest is in +Inf */
 #define DS_OM_MAX_LE_SECONDS	4096
 
 /*
- * OpenMetrics 1.0 (default): counter family "x", sample "x_total", # UNIT
- * lines, "# EOF" at the end.  Prometheus text 0.0.4: counter metadata named
- * "x_total" like its sample, no # UNIT, no # EOF.  The samples are the same;
- * node_exporter's textfile collector parses only the text format and keeps
- * OpenMetrics-style counters as untyped metrics without HELP.
+ * Prometheus text 0.0.4 (the default, zero, so that a zeroed struct
+ * ds_opts has it): counter metadata named "x_total" like its sample, no
+ * # UNIT, no # EOF.  It is the only format node_exporter's textfile
+ * collector (where --prom files go) reads; it keeps OpenMetrics-style
+ * counters as untyped metrics without HELP, and "promtool check metrics"
+ * rejects them.  OpenMetrics 1.0 (--prom-format openmetrics, for an
+ * OpenMetrics scraper): counter family "x", sample "x_total", # UNIT
+ * lines, "# EOF" at the end.  The samples are the same.
  */
 enum ds_om_dialect {
+	DS_OM_PROMETHEUS = 0,
 	DS_OM_OPENMETRICS,
-	DS_OM_PROMETHEUS,
 };
 
 struct ds_om {
-	FILE *f;
 	enum ds_om_dialect dialect;
-	char path[PATH_MAX];
-	char tmp[PATH_MAX];
+	struct ds_afile af;
 };
 
 /* "openmetrics", "prometheus" -> dialect; -1 when unknown */
 int ds_om_dialect_parse(const char *s);
 
+/* 0, or -errno (nothing to clean up then) */
 int ds_om_begin(struct ds_om *om, const char *path, enum ds_om_dialect dialect);
-/* "# EOF" (OpenMetrics), fsync, rename over the target; 0 or -errno */
+/* "# EOF" (OpenMetrics only), fsync, rename over the target; 0 or -errno */
 int ds_om_commit(struct ds_om *om);
 void ds_om_abort(struct ds_om *om);
 
@@ -63,12 +66,14 @@ void ds_om_counter(struct ds_om *om, const char *family, const char *labels,
 void ds_om_counter_value(struct ds_om *om, const char *family,
 			 const char *labels, const char *value);
 /*
- * A log2 histogram in seconds: slot i counted durations below
- * 2^(i+1) * unit_ns, so its cumulative bucket is le="2^(i+1)*unit_ns/1e9".
+ * A log2 histogram of durations in microseconds, written in seconds: slot
+ * i counted durations below 2^(i+1) us, so its cumulative bucket is
+ * le="2^(i+1)/1e6".  The bounds are fixed (a series keeps its buckets
+ * whatever the options of the run), up to DS_OM_MAX_LE_SECONDS.
  */
 void ds_om_log2_histogram(struct ds_om *om, const char *family,
-			  const char *labels, const __u64 *slots, int nslots,
-			  __u64 unit_ns, __u64 sum_ns);
+			  const char *labels, const __u64 *us_slots, int nslots,
+			  __u64 sum_ns);
 
 /* append name="value" (escaped) to a label list; -1 when it does not fit */
 int ds_om_label(char *buf, size_t len, const char *name, const char *value);

@@ -61,9 +61,9 @@ const struct argp ds_interval_argp = {
 
 static const struct argp_option prom_opts[] = {
 	{ "prom", OPT_PROM, "FILE", 0,
-	  "also write OpenMetrics text to FILE (each interval; textfile collector)", 0 },
+	  "also write Prometheus metrics to FILE (each interval; for the node_exporter textfile collector)", 0 },
 	{ "prom-format", OPT_PROM_FORMAT, "FORMAT", 0,
-	  "openmetrics (default) or prometheus (text 0.0.4, what node_exporter parses)", 0 },
+	  "prometheus (default: text 0.0.4, what the textfile collector reads) or openmetrics", 0 },
 	{},
 };
 
@@ -79,7 +79,7 @@ static error_t parse_prom(int key, char *arg, struct argp_state *state)
 	case OPT_PROM_FORMAT:
 		m = ds_om_dialect_parse(arg);
 		if (m < 0)
-			argp_error(state, "invalid --prom-format: %s (openmetrics, prometheus)",
+			argp_error(state, "invalid --prom-format: %s (prometheus, openmetrics)",
 				   arg);
 		o->prom_format = m;
 		return 0;

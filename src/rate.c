@@ -126,7 +126,7 @@ int cmd_rate(int argc, char **argv)
 		       "EXAMPLES:\n"
 		       "    dirtyscope rate             # every second until Ctrl-C\n"
 		       "    dirtyscope rate 5 12 -j     # JSON, 5s intervals, 12 times\n"
-		       "    dirtyscope rate --prom /var/lib/node_exporter/dirtyscope.prom",
+		       "    dirtyscope rate 10 --prom /var/lib/node_exporter/dirtyscope-rate.prom",
 	};
 	struct ds_rate_row *rows = NULL, *cum = NULL;
 	struct rate_buf buf = {};

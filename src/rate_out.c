@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* dirtyscope rate: text, JSON and OpenMetrics rendering of rate rows */
+/* dirtyscope rate: text, JSON and Prometheus rendering of rate rows */
 #include <stddef.h>
 #include <stdio.h>
 #include "json.h"

@@ -4,7 +4,8 @@
  * with the code of the live commands: the latency histograms of lat
  * (lat_add() counts each event as bpf/lat.bpf.c does) and the per-domain
  * figures of rate (rate_math.c) over the whole recording; optionally a
- * dirty heat map and the histograms as SVG, and OpenMetrics text.
+ * dirty heat map and the histograms as SVG, and the metrics for
+ * Prometheus (--prom).
  */
 #include <argp.h>
 #include <errno.h>
@@ -137,8 +138,8 @@ static int report_compute(struct report *r)
 {
 	size_t i;
 
-	r->u = env.ms ? (struct lat_units){ "msecs", 1000000 } :
-			(struct lat_units){ "usecs", 1000 };
+	r->u = env.ms ? (struct lat_units){ "msecs", LAT_MS_NS } :
+			(struct lat_units){ "usecs", LAT_US_NS };
 	r->lat = calloc(LAT_MAX_KEYS, sizeof(*r->lat));
 	r->rows = calloc(r->rec.n ? r->rec.n : 1, sizeof(*r->rows));
 	if (!r->lat || !r->rows) {
@@ -146,7 +147,7 @@ static int report_compute(struct report *r)
 		return -1;
 	}
 	for (i = 0; i < r->rec.n; i++) {
-		if (lat_add(r->lat, &r->nlat, LAT_MAX_KEYS, &r->rec.ev[i], &r->u,
+		if (lat_add(r->lat, &r->nlat, LAT_MAX_KEYS, &r->rec.ev[i],
 			    env.per_domain)) {
 			ds_err("%s: more than %d op/domain histograms", env.file,
 			       LAT_MAX_KEYS);
@@ -261,7 +262,7 @@ static int report_prom(const struct report *r)
 
 	err = ds_om_begin(&om, env.o.prom, env.o.prom_format);
 	if (!err) {
-		lat_om(&om, r->lat, r->nlat, &r->u, env.per_domain,
+		lat_om(&om, r->lat, r->nlat, env.per_domain,
 		       (1U << DS_OP_NR) - 1);
 		ds_rate_om(&om, r->rows, r->nrows);
 		err = ds_om_commit(&om);

@@ -15,7 +15,7 @@ field() {
 }
 
 echo "KTAP version 1"
-echo "1..14"
+echo "1..16"
 
 yes=$(dirtyscope status | grep -c '^tracepoint iommu:dirty_[a-z]* *yes')
 ok $([ "$yes" = 4 ]; echo $?) "status: the four dirty_* tracepoints present ($yes)"
@@ -53,23 +53,29 @@ pages=$(echo "$json" | sed 's/.*"rate"://' | field dirty_pages)
 ok $([ "$scans" = 10 ] && [ "$pages" = 1549 ]; echo $?) \
 	"report -j: 10 scans, 1549 dirty pages ($scans, $pages)"
 
-# Live: lat and rate attached while the workload runs, then Ctrl-C
+# Live: lat and rate attached while the workload runs, then Ctrl-C; a
+# second lat in msecs writes the Prometheus file (written again on Ctrl-C)
 dirtyscope lat > /tmp/lat.txt 2>&1 &
 lat=$!
 dirtyscope rate 600 > /tmp/rate.txt 2>&1 &
 rate=$!
-wait_banner /tmp/lat.txt && wait_banner /tmp/rate.txt
-ok $? "lat and rate attached"
+dirtyscope lat -m --prom /tmp/lat.prom > /tmp/latms.txt 2>&1 &
+latms=$!
+wait_banner /tmp/lat.txt && wait_banner /tmp/rate.txt && wait_banner /tmp/latms.txt
+ok $? "lat, rate and lat -m --prom attached"
 grep -q '^dirtyscope: no dirty-tracking user present' /tmp/lat.txt &&
 	grep -q '^dirtyscope: no dirty-tracking user present' /tmp/rate.txt
 ok $? "lat and rate say no dirty-tracking user is present yet"
 /tests/iommufd_split > /dev/null
-kill -INT $lat $rate
+kill -INT $lat $rate $latms
 wait $lat
 lrc=$?
 wait $rate
 rrc=$?
-ok $([ "$lrc" = 0 ] && [ "$rrc" = 0 ]; echo $?) "lat and rate exit 0 on SIGINT ($lrc, $rrc)"
+wait $latms
+mrc=$?
+ok $([ "$lrc" = 0 ] && [ "$rrc" = 0 ] && [ "$mrc" = 0 ]; echo $?) \
+	"lat, rate and lat -m exit 0 on SIGINT ($lrc, $rrc, $mrc)"
 
 # lat: sum of the histogram counts per op
 hist() {
@@ -81,11 +87,27 @@ ok $([ "$h" = 10/1/1/1 ]; echo $?) "lat histograms count scan/split/merge/clear 
 nz=$(awk '/^op = scan/ { s = 1 } s && /->/ && $5 > 0 { print $1; exit }' /tmp/lat.txt)
 ok $([ -n "$nz" ]; echo $?) "lat: scan latencies recorded from the $nz us bucket up"
 
+# lat -m --prom: one histogram family with an op label, the operations
+# counted, microsecond buckets although -m prints msecs
+pcount() {
+	sed -n "s/^dirtyscope_op_duration_seconds_count{op=\"$1\"} \([0-9]*\)$/\1/p" /tmp/lat.prom
+}
+p="$(pcount scan)/$(pcount split)/$(pcount merge)/$(pcount clear)"
+ok $([ "$p" = 10/1/1/1 ]; echo $?) \
+	"lat -m --prom: dirtyscope_op_duration_seconds_count scan/split/merge/clear = $p"
+les=$(sed -n 's/^dirtyscope_op_duration_seconds_bucket{op="scan",le="\([^"]*\)"}.*/\1/p' /tmp/lat.prom)
+first=$(echo "$les" | head -n 1)
+nb=$(echo "$les" | grep -c .)
+ok $([ "$first" = 0.000002 ] && [ "$nb" = 32 ] &&
+	grep -q '^ *msecs  *: count' /tmp/latms.txt; echo $?) \
+	"lat -m --prom: usecs buckets (first le $first s, $nb buckets), msecs printed"
+
 # rate: one domain line with 10 scans, 154.9 pages per scan
 line=$(awk '$1 ~ /^[0-9]+$/ && NF >= 8' /tmp/rate.txt | tail -n 1)
 set -- $line
 ok $([ "$2" = 10 ] && [ "$3" = 0 ] && [ "$4" = 154.9 ]; echo $?) \
 	"rate: scans, errors, pages/scan = $2, $3, $4 (want 10, 0, 154.9)"
 sed 's/^/# /' /tmp/lat.txt /tmp/rate.txt | head -n 60
+grep -v '_bucket' /tmp/lat.prom | sed 's/^/# /'
 
 exit $failed

@@ -5,13 +5,14 @@
  *	test_units check GOLDEN_DIR	assertions, one "ok - "/"not ok - " line each
  *	test_units lat-json		a lat JSON document for a known histogram
  *	test_units rate-json		a rate JSON document for a known stream
- *	test_units lat-prom FILE [D]	OpenMetrics of known lat histograms
+ *	test_units lat-prom FILE [D]	--prom text of known lat histograms
  *	test_units lat-prom-nodomain FILE [D]	the same without per-domain series
  *	test_units lat-json-fn		lat JSON with the fentry ops (no domains)
- *	test_units lat-prom-fn FILE [D]	OpenMetrics of the same
- *	test_units rate-prom FILE [D]	OpenMetrics of known rate counters
- * D is the dialect: openmetrics (default) or prometheus (text 0.0.4).
- * The documents are checked by run.sh (python3 -m json.tool, om_check.py).
+ *	test_units lat-prom-fn FILE [D]	--prom text of the same
+ *	test_units rate-prom FILE [D]	--prom text of known rate counters
+ * D is the --prom-format: prometheus (the default, text 0.0.4) or
+ * openmetrics.  run.sh checks the documents (python3 -m json.tool;
+ * promtool and the OpenMetrics parsers, see there).
  */
 #include <errno.h>
 #include <math.h>
@@ -249,20 +250,19 @@ static void test_om_errors(void)
 {
 	struct ds_om om;
 
-	CHECK(ds_om_begin(&om, "/nonexistent-dir/x.prom", DS_OM_OPENMETRICS) == -ENOENT,
+	CHECK(ds_om_begin(&om, "/nonexistent-dir/x.prom", DS_OM_PROMETHEUS) == -ENOENT,
 	      "prom file in a missing directory is -ENOENT");
 }
 
 /* lat_add() must count like bpf/lat.bpf.c: same keys, slots, sums */
 static void test_lat_add(void)
 {
-	static const struct lat_units us = { "usecs", 1000 }, ms = { "msecs", 1000000 };
 	struct lat_entry e[4];
 	size_t n = 0, i;
 	int err = 0;
 
 	for (i = 0; i < NSTREAM; i++)
-		err |= lat_add(e, &n, 4, &stream[i], &us, true);
+		err |= lat_add(e, &n, 4, &stream[i], true);
 	CHECK(!err && n == 4, "lat_add: 4 op/domain keys from the stream (got %zu)", n);
 	CHECK(e[0].key.op == DS_OP_SPLIT && e[0].key.domain_id == 9 &&
 	      e[1].key.op == DS_OP_SCAN && e[1].key.domain_id == 2 &&
@@ -274,19 +274,33 @@ static void test_lat_add(void)
 	      ds_hist_total(e[2].hist.slots, DS_MAX_SLOTS) == 2 &&
 	      e[2].hist.sum_ns == 4000000 && e[2].hist.errors == 0,
 	      "lat_add: duration_ns / 1000 into its log2 slot, sum in ns");
+	/* and 1 ms, 3 ms -> msecs slots 0 and 1 */
+	CHECK(e[2].hist.ms_slots[0] == 1 && e[2].hist.ms_slots[1] == 1 &&
+	      ds_hist_total(e[2].hist.ms_slots, DS_MAX_SLOTS) == 2,
+	      "lat_add: duration_ns / 1000000 into its log2 msecs slot as well");
 	/* domain 2: 5 ns (slot 0, failed) and 1024 ns (1 us, slot 0) */
 	CHECK(e[1].hist.slots[0] == 2 && e[1].hist.errors == 1 &&
 	      e[1].hist.sum_ns == 1029,
 	      "lat_add: failed operations are in the histogram and in errors");
-	CHECK(lat_add(e, &n, 4, &(struct ds_dirty_event){ .op = DS_OP_MERGE }, &us,
+	CHECK(lat_add(e, &n, 4, &(struct ds_dirty_event){ .op = DS_OP_MERGE },
 		      true) == -E2BIG && n == 4,
 	      "lat_add: a new key beyond max is -E2BIG");
 	n = 0;
 	for (i = 0; i < NSTREAM; i++)
-		lat_add(e, &n, 4, &stream[i], &ms, false);
+		lat_add(e, &n, 4, &stream[i], false);
 	CHECK(n == 3 && e[1].key.domain_id == LAT_ALL_DOMAINS &&
-	      e[1].hist.slots[1] == 1 && e[1].hist.slots[0] == 3,
-	      "lat_add: one key per op without per_domain, msecs slots");
+	      e[1].hist.ms_slots[1] == 1 && e[1].hist.ms_slots[0] == 3 &&
+	      e[1].hist.slots[11] == 1 && e[1].hist.slots[9] == 1 &&
+	      e[1].hist.slots[0] == 2,
+	      "lat_add: one key per op without per_domain, usecs and msecs slots");
+	{
+		static const struct lat_units us = { "usecs", LAT_US_NS },
+					      ms = { "msecs", LAT_MS_NS };
+
+		CHECK(lat_unit_slots(&e[1].hist, &us) == e[1].hist.slots &&
+		      lat_unit_slots(&e[1].hist, &ms) == e[1].hist.ms_slots,
+		      "lat_unit_slots: usecs and msecs slots by display unit");
+	}
 }
 
 /* what a file of these events reads back as */
@@ -491,8 +505,8 @@ static int emit(const char *what, const char *file, const char *dialect)
 	struct lat_entry e[3];
 	struct ds_rate_row rows[NSTREAM];
 	struct ds_om om;
+	int err, d = 0;		/* the default of --prom-format */
 	size_t n;
-	int err;
 
 	if (!strcmp(what, "lat-json")) {
 		n = lat_sample(e);
@@ -509,24 +523,23 @@ static int emit(const char *what, const char *file, const char *dialect)
 		return ds_json_print(stdout, ds_rate_json(rows, n, 1700000000.5,
 							  TWO_S, 3), true);
 	}
-	if (!file)
+	if (!file || (dialect && (d = ds_om_dialect_parse(dialect)) < 0))
 		return 2;
-	err = ds_om_begin(&om, file, dialect ? ds_om_dialect_parse(dialect) :
-					  DS_OM_OPENMETRICS);
+	err = ds_om_begin(&om, file, d);
 	if (err)
 		return 1;
 	if (!strcmp(what, "lat-prom")) {
 		n = lat_sample(e);
 		/* scan and split wanted, merge too (no data: empty family) */
-		lat_om(&om, e, n, &usecs, true,
+		lat_om(&om, e, n, true,
 		       1U << DS_OP_SPLIT | 1U << DS_OP_MERGE | 1U << DS_OP_SCAN);
 	} else if (!strcmp(what, "lat-prom-nodomain")) {
 		n = lat_sample(e);
-		lat_om(&om, e + 2, 1, &usecs, false, 1U << DS_OP_SCAN | 1U << DS_OP_CLEAR);
+		lat_om(&om, e + 2, 1, false, 1U << DS_OP_SCAN | 1U << DS_OP_CLEAR);
 	} else if (!strcmp(what, "lat-prom-fn")) {
 		n = lat_sample_fn(e);
 		/* set_tracking wanted too (no data: a zero series) */
-		lat_om(&om, e, n, &usecs, false, 1U << DS_OP_SCAN |
+		lat_om(&om, e, n, false, 1U << DS_OP_SCAN |
 		       1U << LAT_OP_GET_BITMAP | 1U << LAT_OP_SET_TRACKING |
 		       1U << LAT_OP_TYPE1_DIRTY);
 	} else if (!strcmp(what, "rate-prom")) {
