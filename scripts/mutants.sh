@@ -9,7 +9,12 @@
 #
 #   Caught-by: guest:TEST ... kunit:SUITE ... log:CHECK ... native:SUITE
 #
-# which tests must fail on it.  For each mutant this builds the kernel
+# which tests must fail on it, and optionally on a line
+#
+#   Boot: VM.SH-ARGS...
+#
+# extra scripts/vm.sh arguments its boot needs (a QEMU knob the catching
+# test relies on, say).  For each mutant this builds the kernel
 # (scripts/kernel-variant.sh mut-NAME, cached by content) or the QEMU
 # (scripts/qemu.sh variant mut-NAME), boots the mutant with the main build
 # of the other on two vCPUs with the HTTU and strict-TTL emulation and
@@ -63,15 +68,18 @@ INITRD=$(bash scripts/initramfs.sh) || die "initramfs build failed"
 
 caught_by() { sed -n 's/^Caught-by: //p' "$1" | head -n 1; }
 
-# boot NAME IMAGE STRICT TESTS [QEMU]: vm.sh's TAP in $OUT/NAME.tap, its
-# status
+# boot NAME IMAGE STRICT TESTS [QEMU [VM.SH-ARGS...]]: vm.sh's TAP in
+# $OUT/NAME.tap, its status
 boot() {
 	local name=$1 image=$2 strict=$3 tests=$4 qemu=${5:-$QEMU}
+	shift $(($# < 5 ? $# : 5))
 	bash scripts/vm.sh --qemu "$qemu" --httu on --strict-ttl "$strict" \
 		--edu 2 --smp 2 --kernel "$image" --initrd "$INITRD" \
-		--tests "${tests:-none}" --log "$OUT/$name.log" \
+		--tests "${tests:-none}" --log "$OUT/$name.log" "$@" \
 		> "$OUT/$name.tap" 2> "$OUT/$name.err"
 }
+
+boot_args() { sed -n 's/^Boot: //p' "$1" | head -n 1; }
 
 # failed_in NAME TOKEN: did the boot NAME fail the test TOKEN names?
 failed_in() {
@@ -142,7 +150,8 @@ for patch in tests/mutants/kernel-*.patch tests/mutants/qemu-*.patch; do
 			continue
 		fi
 		guests=$(tr ' ' '\n' <<< "$tokens" | sed -n 's/^guest://p' | paste -sd, -)
-		boot "$name" "$image" on "$guests" "$qemu"
+		# shellcheck disable=SC2046 # Boot: is a list of words
+		boot "$name" "$image" on "$guests" "$qemu" $(boot_args "$patch")
 		rc=$?
 	fi
 	caught=()

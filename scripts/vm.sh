@@ -24,6 +24,10 @@
 #   --dma-delay-ns N       edu DMA completion delay (patched QEMU only;
 #                          default 100000)
 #   --edu N                number of edu devices (default 1)
+#   --httu-update-delay-us N  QEMU sleeps N us between reading a descriptor
+#                          and its hardware update (arm-smmuv3.
+#                          x-httu-update-delay-us), widening the window in
+#                          which a vCPU may change it (httu_update_race)
 #   --dma-size N           bytes per edu DMA in the tests (default: 4096 on
 #                          the patched QEMU, 256 on stock)
 #   --append ARGS          extra kernel command line
@@ -47,6 +51,7 @@ SMP=1
 DMA_DELAY_NS=100000
 DMA_SIZE=
 NEDU=1
+HTTU_UPDATE_DELAY_US=0
 APPEND=
 KERNEL=$DIRTYSCOPE_CACHE/linux/build/arch/arm64/boot/Image
 INITRD=
@@ -72,6 +77,7 @@ parse_args() {
 		--mem) MEM=$2; shift ;;
 		--smp) SMP=$2; shift ;;
 		--dma-delay-ns) DMA_DELAY_NS=$2; shift ;;
+		--httu-update-delay-us) HTTU_UPDATE_DELAY_US=$2; shift ;;
 		--dma-size) DMA_SIZE=$2; shift ;;
 		--edu) NEDU=$2; shift ;;
 		--append) APPEND=$2; shift ;;
@@ -146,6 +152,10 @@ resolve_features() {
 	elif [ "$STRICT_TTL" = on ] && ! has_prop arm-smmuv3 x-strict-ttl; then
 		die "--strict-ttl on: $QEMU has no arm-smmuv3.x-strict-ttl (use scripts/qemu.sh's QEMU)"
 	fi
+	if [ "$HTTU_UPDATE_DELAY_US" != 0 ] &&
+		! has_prop arm-smmuv3 x-httu-update-delay-us; then
+		die "--httu-update-delay-us: $QEMU has no arm-smmuv3.x-httu-update-delay-us (use scripts/qemu.sh's QEMU)"
+	fi
 	EDU=edu
 	if has_prop edu dma-delay-ns; then
 		EDU="edu,dma-delay-ns=$DMA_DELAY_NS"
@@ -171,6 +181,8 @@ qemu_cmd() {
 	local append="console=ttyAMA0 panic=-1 ds.tests=$TESTS ds.httu=$HTTU"
 	append+=" ds.dma_size=$DMA_SIZE"
 	[ -n "$RUN" ] && append+=" ds.run=$RUN"
+	[ "$HTTU_UPDATE_DELAY_US" != 0 ] &&
+		append+=" ds.httu_update_delay_us=$HTTU_UPDATE_DELAY_US"
 	[ -n "$APPEND" ] && append+=" $APPEND"
 	QEMU_CMD=("$QEMU" -M virt,gic-version=3,iommu=smmuv3 -cpu "$CPU"
 		-smp "$SMP" -m "$MEM" -nic none -nographic -no-reboot
@@ -184,6 +196,9 @@ qemu_cmd() {
 	fi
 	if [ "$STRICT_TTL" = on ]; then
 		QEMU_CMD+=(-global arm-smmuv3.x-strict-ttl=on)
+	fi
+	if [ "$HTTU_UPDATE_DELAY_US" != 0 ]; then
+		QEMU_CMD+=(-global "arm-smmuv3.x-httu-update-delay-us=$HTTU_UPDATE_DELAY_US")
 	fi
 }
 

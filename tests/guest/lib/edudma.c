@@ -767,11 +767,12 @@ static int edu_dma_wait(struct edu_dev *d)
 }
 
 /*
- * One edu DMA of @len bytes between IOVA @iova and edu buffer offset @off.
+ * Start one edu DMA of @len bytes between IOVA @iova and edu buffer offset
+ * @off, without waiting for it (edu_dma_finish() does).
  * @to_ram: the device writes memory (edu -> RAM), else it reads memory.
  */
-int edu_dma(struct edu_dev *d, bool to_ram, uint64_t iova, uint32_t off,
-	    size_t len)
+int edu_dma_start(struct edu_dev *d, bool to_ram, uint64_t iova,
+		  uint32_t off, size_t len)
 {
 	uint32_t src, dst, cmd = EDU_DMA_CMD_RUN;
 	int ret;
@@ -800,7 +801,22 @@ int edu_dma(struct edu_dev *d, bool to_ram, uint64_t iova, uint32_t off,
 	edu_write32(d, EDU_REG_DMA_DST, dst);
 	edu_write32(d, EDU_REG_DMA_CNT, (uint32_t)len);
 	edu_write32(d, EDU_REG_DMA_CMD, cmd);
+	return 0;
+}
+
+/* Wait for the DMA edu_dma_start() started */
+int edu_dma_finish(struct edu_dev *d)
+{
 	return edu_dma_wait(d);
+}
+
+/* One edu DMA (edu_dma_start()), waited for */
+int edu_dma(struct edu_dev *d, bool to_ram, uint64_t iova, uint32_t off,
+	    size_t len)
+{
+	int ret = edu_dma_start(d, to_ram, iova, off, len);
+
+	return ret ? ret : edu_dma_wait(d);
 }
 
 int edu_dma_to_ram(struct edu_dev *d, uint64_t iova, size_t len)

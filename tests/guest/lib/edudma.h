@@ -129,6 +129,10 @@ uint32_t edu_read32(struct edu_dev *d, unsigned int reg);
 void edu_write32(struct edu_dev *d, unsigned int reg, uint32_t val);
 int edu_dma(struct edu_dev *d, bool to_ram, uint64_t iova, uint32_t off,
 	    size_t len);
+/* The same in two steps: start it, then wait for it */
+int edu_dma_start(struct edu_dev *d, bool to_ram, uint64_t iova,
+		  uint32_t off, size_t len);
+int edu_dma_finish(struct edu_dev *d);
 int edu_dma_to_ram(struct edu_dev *d, uint64_t iova, size_t len);
 int edu_dma_from_ram(struct edu_dev *d, uint64_t iova, size_t len);
 
