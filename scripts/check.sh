@@ -13,18 +13,21 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 failed_builds=()
 
-# build NAME CMD...: run a build step, log it, remember a failure.
+# build NAME CMD...: run a build step, log it (its progress lines shown as
+# they come: a cold kernel takes a quarter of an hour), remember a failure.
 build() {
-	local name=$1
+	local name=$1 rc
 	shift
 	progress check "build: $name"
-	if ! "$@" > "$OUT/build-$name.log" 2>&1; then
+	"$@" 2>&1 | tee "$OUT/build-$name.log" |
+		{ grep --line-buffered -E '^\[ *[0-9]+s\] [a-z0-9-]+: ' >&2 || true; }
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" != 0 ]; then
 		tail -n 30 "$OUT/build-$name.log" >&2
 		progress check "build of $name FAILED (log: $OUT/build-$name.log)"
 		failed_builds+=("$name")
 		return 1
 	fi
-	tail -n 3 "$OUT/build-$name.log" >&2
 }
 
 built() {
