@@ -23,9 +23,6 @@ int cmd_gate(int argc, char **argv);
 extern volatile sig_atomic_t ds_exiting;
 int ds_setup_signals(void);
 
-/* positional [interval] [count]: -1 when not a positive integer */
-long ds_parse_positive(const char *s);
-
 __u64 ds_mono_ns(void);
 double ds_wall_seconds(void);
 /* sleep until the monotonic deadline or a signal; false when interrupted */

@@ -51,18 +51,6 @@ int ds_setup_signals(void)
 	return 0;
 }
 
-long ds_parse_positive(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0)
-		return -1;
-	return v;
-}
-
 __u64 ds_mono_ns(void)
 {
 	struct timespec ts;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The option groups of opts.h. */
 #include <argp.h>
-#include <errno.h>
-#include <stdlib.h>
+#include <limits.h>
+#include <stdint.h>
 
 #include "dirtyscope.h"
+#include "numparse.h"
 #include "opts.h"
 
 enum {
@@ -24,12 +25,9 @@ void ds_opts_init(struct argp_state *state, struct ds_opts *opts)
 
 __u32 ds_parse_domain(struct argp_state *state, const char *arg)
 {
-	char *end;
-	long v;
+	uint64_t v = 0;
 
-	errno = 0;
-	v = strtol(arg, &end, 0);
-	if (errno || end == arg || v < 0 || v > 0xffffffffL)
+	if (ds_parse_u64(arg, NULL, 0, UINT32_MAX, &v))
 		argp_error(state, "invalid domain id: %s", arg);
 	return v;
 }
@@ -37,12 +35,11 @@ __u32 ds_parse_domain(struct argp_state *state, const char *arg)
 static error_t parse_interval(int key, char *arg, struct argp_state *state)
 {
 	struct ds_opts *o = state->input;
-	long v;
+	uint64_t v = 0;
 
 	if (key != ARGP_KEY_ARG)
 		return ARGP_ERR_UNKNOWN;
-	v = ds_parse_positive(arg);
-	if (v < 0)
+	if (ds_parse_u64(arg, NULL, 1, LONG_MAX, &v))
 		argp_error(state, "invalid %s: %s", o->nargs ? "count" : "interval",
 			   arg);
 	if (o->nargs == 0)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include "dirtyscope.h"
 #include "json.h"
+#include "numparse.h"
 #include "polsim.h"
 #include "precopy.h"
 #include "precopy_out.h"
@@ -99,17 +100,6 @@ static int parse_policies(const char *s)
 	return ret;
 }
 
-static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return !errno && !*end && *v >= min && *v <= max;
-}
-
 static const struct argp_option common_opts[] = {
 	{ "policy", 'p', "P[,P]", 0,
 	  "policies: eager, manual[:MiB], chunked:MiB, adaptive (default "
@@ -139,28 +129,28 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		env.pol_given = true;
 		break;
 	case OPT_SEND_US:
-		if (!parse_u64(arg, 1, 1000000, &v))
+		if (ds_parse_u64(arg, NULL, 1, 1000000, &v))
 			argp_error(state, "invalid --send-us: %s", arg);
 		env.par.send_ns = v * 1000;
 		break;
 	case OPT_DOWNTIME_US:
-		if (!parse_u64(arg, 0, 100000000, &v))
+		if (ds_parse_u64(arg, NULL, 0, 100000000, &v))
 			argp_error(state, "invalid --downtime-us: %s", arg);
 		env.par.downtime_ns = v * 1000;
 		break;
 	case OPT_MAX_ITERS:
-		if (!parse_u64(arg, 0, DS_MIG_MAX_ITERS, &v))
+		if (ds_parse_u64(arg, NULL, 0, DS_MIG_MAX_ITERS, &v))
 			argp_error(state, "invalid --max-iters: %s (0-%d)", arg,
 				   DS_MIG_MAX_ITERS);
 		env.par.max_iters = v;
 		break;
 	case OPT_SEED:
-		if (!parse_u64(arg, 0, UINT64_MAX, &v))
+		if (ds_parse_u64(arg, NULL, 0, UINT64_MAX, &v))
 			argp_error(state, "invalid --seed: %s", arg);
 		env.seed = v;
 		break;
 	case OPT_HORIZON:
-		if (!parse_u64(arg, 1, 3600, &v))
+		if (ds_parse_u64(arg, NULL, 1, 3600, &v))
 			argp_error(state, "invalid --horizon: %s", arg);
 		env.horizon_s = v;
 		break;
@@ -242,17 +232,17 @@ static error_t parse_sim(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid workload: %s", arg);
 		break;
 	case 'r':
-		if (!parse_u64(arg, 1, 100000000, &v))
+		if (ds_parse_u64(arg, NULL, 1, 100000000, &v))
 			argp_error(state, "invalid --rate: %s", arg);
 		env.rate = v;
 		break;
 	case OPT_SIZE:
-		if (!parse_u64(arg, 1, 1 << 20, &v))
+		if (ds_parse_u64(arg, NULL, 1, 1 << 20, &v))
 			argp_error(state, "invalid --size: %s", arg);
 		env.size_mib = v;
 		break;
 	case OPT_PGSIZE:
-		if (!parse_u64(arg, 512, 1 << 30, &v) || v & (v - 1))
+		if (ds_parse_u64(arg, NULL, 512, 1 << 30, &v) || v & (v - 1))
 			argp_error(state, "invalid --pgsize: %s (a power of two)",
 				   arg);
 		env.par.pgsize = v;
@@ -349,12 +339,23 @@ static const struct argp_option replay_opts[] = {
 	{},
 };
 
+/* REL:PAGES:ITERS, e.g. 0.15:24:1 */
+static int parse_tolerance(const char *s, struct ds_mig_tolerance *t)
+{
+	uint64_t pages, iters;
+	const char *p;
+	double rel;
+
+	if (ds_parse_double(s, &p, 0, 10, &rel) || *p++ != ':' ||
+	    ds_parse_u64(p, &p, 0, UINT32_MAX, &pages) || *p++ != ':' ||
+	    ds_parse_u64(p, NULL, 0, UINT32_MAX, &iters))
+		return -EINVAL;
+	*t = (struct ds_mig_tolerance){ rel, pages, iters };
+	return 0;
+}
+
 static error_t parse_replay(int key, char *arg, struct argp_state *state)
 {
-	unsigned int pages, iters;
-	double rel;
-	char c;
-
 	switch (key) {
 	case OPT_COMPARE:
 		env.compare = arg;
@@ -362,17 +363,16 @@ static error_t parse_replay(int key, char *arg, struct argp_state *state)
 	case OPT_OVERHEAD: {
 		uint64_t v;
 
-		if (!parse_u64(arg, 0, 1000000, &v))
+		if (ds_parse_u64(arg, NULL, 0, 1000000, &v))
 			argp_error(state, "invalid --call-overhead-us: %s", arg);
 		env.overhead_ns = v * 1000;
 		env.overhead_given = true;
 		break;
 	}
 	case OPT_TOLERANCE:
-		if (sscanf(arg, "%lf:%u:%u%c", &rel, &pages, &iters, &c) != 3 ||
-		    rel < 0 || rel > 10)
-			argp_error(state, "invalid --tolerance: %s", arg);
-		env.tol = (struct ds_mig_tolerance){ rel, pages, iters };
+		if (parse_tolerance(arg, &env.tol))
+			argp_error(state, "invalid --tolerance: %s (REL:PAGES:ITERS, REL "
+				   "0-10, PAGES and ITERS whole numbers)", arg);
 		break;
 	case ARGP_KEY_ARG:
 		if (env.file)

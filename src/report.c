@@ -8,6 +8,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "dirty_ops.h"
 #include "dirtyscope.h"
 #include "heatmap.h"
+#include "numparse.h"
 #include "opts.h"
 #include "json.h"
 #include "lat_out.h"
@@ -61,6 +63,8 @@ static const struct argp_option opts[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
+	uint64_t v = 0;
+
 	switch (key) {
 	case 'j':
 		env.json = true;
@@ -78,14 +82,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.hist_svg = arg;
 		break;
 	case OPT_BUCKET_MS:
-		env.bucket_ms = ds_parse_positive(arg);
-		if (env.bucket_ms < 0)
+		if (ds_parse_u64(arg, NULL, 1, LONG_MAX, &v))
 			argp_error(state, "invalid --bucket-ms: %s", arg);
+		env.bucket_ms = v;
 		break;
 	case OPT_RANGE_MIB:
-		env.range_mib = ds_parse_positive(arg);
-		if (env.range_mib < 0 || (unsigned long)env.range_mib > (1UL << 40))
+		if (ds_parse_u64(arg, NULL, 1, 1ULL << 40, &v))
 			argp_error(state, "invalid --range-mib: %s", arg);
+		env.range_mib = v;
 		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);

@@ -50,7 +50,9 @@ for bad in "-w zipf:invalid workload: zipf" "-p lazy:invalid policy list: lazy" 
 	   "--size 0:invalid --size: 0" "--pgsize 3000:invalid --pgsize: 3000 (a power of two)" \
 	   "--max-iters 65:invalid --max-iters: 65 (0-64)" "-r 0:invalid --rate: 0" \
 	   "--send-us 0:invalid --send-us: 0" "--downtime-us x:invalid --downtime-us: x" \
-	   "--seed -1:invalid --seed: -1" "--horizon 0:invalid --horizon: 0"; do
+	   "--seed -1:invalid --seed: -1" "--horizon 0:invalid --horizon: 0" \
+	   "--seed 18446744073709551616:invalid --seed: 18446744073709551616" \
+	   "--size +8:invalid --size: +8"; do
 	args=${bad%%:*}
 	msg=${bad#*:}
 	# shellcheck disable=SC2086
@@ -59,8 +61,27 @@ for bad in "-w zipf:invalid workload: zipf" "-p lazy:invalid policy list: lazy" 
 		test "$(rc pbad)" = 64 -a \
 		"$(head -n 1 "$TMP/pbad.err")" = "dirtyscope policy simulate: $msg"
 done
-for bad in "--tolerance 0.1:24|invalid --tolerance: 0.1:24" "--tolerance 11:1:1|invalid --tolerance: 11:1:1" \
-	   "--call-overhead-us x|invalid --call-overhead-us: x"; do
+for bad in "-p manual:-1|invalid policy list: manual:-1" "-p chunked:+1|invalid policy list: chunked:+1" \
+	   "-w ring:+5|invalid workload: ring:+5" "-w hotset: 5|invalid workload: hotset: 5"; do
+	args=${bad%%|*}
+	msg=${bad#*|}
+	# shellcheck disable=SC2086
+	run pbad "$DS" policy simulate ${args%% *} "${args#* }"
+	check "policy simulate $args: usage error 64, \"$msg\"" \
+		test "$(rc pbad)" = 64 -a \
+		"$(head -n 1 "$TMP/pbad.err")" = "dirtyscope policy simulate: $msg"
+done
+tolmsg="(REL:PAGES:ITERS, REL 0-10, PAGES and ITERS whole numbers)"
+for bad in "--tolerance 0.1:24|invalid --tolerance: 0.1:24 $tolmsg" \
+	   "--tolerance 11:1:1|invalid --tolerance: 11:1:1 $tolmsg" \
+	   "--tolerance 0.1:-1:-1|invalid --tolerance: 0.1:-1:-1 $tolmsg" \
+	   "--tolerance nan:1:1|invalid --tolerance: nan:1:1 $tolmsg" \
+	   "--tolerance inf:1:1|invalid --tolerance: inf:1:1 $tolmsg" \
+	   "--tolerance 0x1p-3:1:1|invalid --tolerance: 0x1p-3:1:1 $tolmsg" \
+	   "--tolerance 0.1:1:1x|invalid --tolerance: 0.1:1:1x $tolmsg" \
+	   "--tolerance 0.1:4294967296:1|invalid --tolerance: 0.1:4294967296:1 $tolmsg" \
+	   "--call-overhead-us x|invalid --call-overhead-us: x" \
+	   "--call-overhead-us +5|invalid --call-overhead-us: +5"; do
 	args=${bad%%|*}
 	msg=${bad#*|}
 	# shellcheck disable=SC2086

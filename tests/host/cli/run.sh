@@ -796,6 +796,24 @@ check "unambiguous prefix 'st' runs status" \
 run badint "$DS" lat 0
 check "lat 0: invalid interval rejected" \
 	sh -c "test $(rc badint) != 0 && grep -q 'invalid interval: 0' '$TMP/badint.err'"
+# numbers are decimal digits only: strtol would take a sign, blanks, 0x
+for bad in "+1|invalid interval: +1" "1 +2|invalid count: +2" \
+	   "-d  7|invalid domain id:  7" "-d 0x10|invalid domain id: 0x10" \
+	   "-d 4294967296|invalid domain id: 4294967296"; do
+	args=${bad%%|*}
+	msg=${bad#*|}
+	# "-d  7": the blank is part of the value
+	case $args in
+	"-d  7") run badnum "$DS" lat -d " 7" ;;
+	*) # shellcheck disable=SC2086
+	   run badnum "$DS" lat $args ;;
+	esac
+	check "lat $args: usage error 64, \"$msg\"" \
+		test "$(rc badnum)" = 64 -a "$(head -n 1 "$TMP/badnum.err")" = "dirtyscope lat: $msg"
+done
+run recbadd2 "$DS" record -o "$TMP/x.jsonl" -d +5
+check "record -d +5: usage error 64, \"invalid duration: +5\"" \
+	test "$(rc recbadd2)" = 64 -a "$(head -n 1 "$TMP/recbadd2.err")" = "dirtyscope record: invalid duration: +5"
 run badop "$DS" lat --op fold
 check "lat --op fold: rejected" \
 	sh -c "test $(rc badop) != 0 && grep -q 'invalid --op' '$TMP/badop.err'"
