@@ -287,7 +287,7 @@ int cmd_bench(int argc, char **argv)
 	FILE *pass;
 
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL))
-		return 1;
+		return DS_EXIT_USAGE;
 	pass = strcmp(env.output, "-") ? stdout : stderr;
 	ds_bench_init(&b);
 	fill_header(&b);

@@ -13,8 +13,8 @@
  *   - regression iff ratio > 1 + threshold, p(slower) < alpha and the
  *     bootstrap lower bound > 1 + min_effect; improvement symmetrically.
  *
- * Exit status 0 pass (improvements included), 1 regression, 2 usage or
- * input error (one line on stderr). docs/cli.md has the formats and rule.
+ * Exit status 0 pass (improvements included), 1 regression, 2 input error
+ * (one line on stderr), 64 usage error. docs/cli.md has the formats and rule.
  */
 #include <argp.h>
 #include <errno.h>
@@ -35,7 +35,7 @@
 
 #define GATE_EXIT_PASS		0
 #define GATE_EXIT_REGRESSION	1
-#define GATE_EXIT_USAGE		2
+#define GATE_EXIT_INPUT		2
 
 #define GATE_CONFIG_FORMAT	"dirtyscope-gate-config"
 #define GATE_FORMAT		"dirtyscope-gate"
@@ -823,12 +823,12 @@ static int update_baseline(const struct ds_bench *res, const struct gate_cfg *cf
 
 	if (check_run(env.result, res, cfg)) {
 		ds_err("%s", errbuf);
-		return GATE_EXIT_USAGE;
+		return GATE_EXIT_INPUT;
 	}
 	err = ds_bench_write_file(env.baseline, res);
 	if (err) {
 		ds_err("cannot write %s: %s", env.baseline, strerror(-err));
-		return GATE_EXIT_USAGE;
+		return GATE_EXIT_INPUT;
 	}
 	for (i = 0; i < res->nmetrics; i++) {
 		if (res->metrics[i].n < min)
@@ -848,7 +848,7 @@ static int gate(void)
 	struct gate_cfg cfg = {};
 	struct gate_row *rows = NULL;
 	size_t nrows = 0, i;
-	int ret = GATE_EXIT_USAGE, nreg = 0, nimp = 0, err;
+	int ret = GATE_EXIT_INPUT, nreg = 0, nimp = 0, err;
 	__u64 t0 = ds_mono_ns();
 	char reason[512];
 
@@ -946,13 +946,12 @@ int cmd_gate(int argc, char **argv)
 		       "significant at alpha and the bootstrap lower bound is "
 		       "above 1 + min_effect (an improvement symmetrically).\n\n"
 		       "Exit status: 0 pass (improvements included), 1 regression, "
-		       "2 usage or input error.\n\n"
+		       "2 input error, 64 usage error.\n\n"
 		       "  dirtyscope gate -c tests/gate/gate.conf -b tests/gate/baseline.json result.json\n"
 		       "  dirtyscope gate -c CONFIG -b BASELINE --update-baseline result.json",
 	};
 
-	argp_err_exit_status = GATE_EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return GATE_EXIT_USAGE;
+		return DS_EXIT_USAGE;
 	return gate();
 }

@@ -386,7 +386,7 @@ int cmd_lat(int argc, char **argv)
 
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
-		return 2;
+		return DS_EXIT_USAGE;
 	u = env.ms ? (struct lat_units){ "msecs", 1000000 } :
 		     (struct lat_units){ "usecs", 1000 };
 	if (!env.op_mask)

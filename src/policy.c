@@ -279,12 +279,12 @@ static int policy_simulate(int argc, char **argv)
 	int i, ret, status = 0;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return 2;
+		return DS_EXIT_USAGE;
 	env.par.npages = (env.size_mib << 20) / env.par.pgsize;
 	if (!env.par.npages) {
 		ds_err("--size %" PRIu64 " MiB holds no %" PRIu64 "-byte page",
 		       env.size_mib, env.par.pgsize);
-		return 2;
+		return DS_EXIT_USAGE;
 	}
 	ds_wl_format(&env.wl, wname, sizeof(wname));
 	for (i = 0; i < env.npol; i++) {
@@ -294,7 +294,8 @@ static int policy_simulate(int argc, char **argv)
 		if (ret) {
 			ds_err("workload %s on %" PRIu64 " pages: %s", wname,
 			       env.par.npages, strerror(-ret));
-			return 2;
+			/* EINVAL: a ring larger than the range */
+			return ret == -EINVAL ? DS_EXIT_USAGE : 1;
 		}
 		ret = ds_sim_init_workload(&sim, &wl,
 					   (env.horizon_s ? env.horizon_s : 60) *
@@ -857,7 +858,7 @@ static int policy_replay(int argc, char **argv)
 	int i, status = 0;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return 2;
+		return DS_EXIT_USAGE;
 	if (replay_load(&c)) {
 		replay_free(&c);
 		return 1;
@@ -920,7 +921,7 @@ static int policy_recommend(int argc, char **argv)
 	int i;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return 2;
+		return DS_EXIT_USAGE;
 	if (!env.pol_given) {
 		ds_pol_parse("manual:1", &env.pol[env.npol++]);
 		ds_pol_parse("manual:8", &env.pol[env.npol++]);
@@ -974,11 +975,7 @@ static int policy_recommend(int argc, char **argv)
 
 /* --- dispatch -------------------------------------------------------------- */
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-} subcmds[] = {
+static const struct ds_cmd subcmds[] = {
 	{ "simulate", policy_simulate, "run the policies on a generated workload" },
 	{ "replay", policy_replay, "run them on a recorded migration's writes" },
 	{ "recommend", policy_recommend, "name the best policy for a recording" },
@@ -986,30 +983,8 @@ static const struct {
 
 int cmd_policy(int argc, char **argv)
 {
-	char name[64];
-	size_t i;
-
 	env_defaults();
 	parse_policies(DEFAULT_POLICIES);
-	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "-h")) {
-		FILE *f = argc < 2 ? stderr : stdout;
-
-		fprintf(f, "Usage: dirtyscope policy COMMAND [OPTION...]\n\n");
-		for (i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
-			fprintf(f, "  %-10s %s\n", subcmds[i].name,
-				subcmds[i].summary);
-		fprintf(f, "\n'dirtyscope policy COMMAND --help' for its options.\n");
-		return argc < 2 ? 2 : 0;
-	}
-	for (i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++) {
-		if (strcmp(argv[1], subcmds[i].name))
-			continue;
-		snprintf(name, sizeof(name), "dirtyscope policy %s", argv[1]);
-		argv[1] = name;
-		return subcmds[i].fn(argc - 1, argv + 1);
-	}
-	ds_err("policy: unknown command '%s' (simulate, replay, recommend)",
-	       argv[1]);
-	return 2;
+	return ds_dispatch("dirtyscope policy", subcmds,
+			   sizeof(subcmds) / sizeof(subcmds[0]), argc, argv);
 }

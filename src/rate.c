@@ -140,7 +140,7 @@ int cmd_rate(int argc, char **argv)
 
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
-		return 2;
+		return DS_EXIT_USAGE;
 
 	ds_libbpf_setup(env.o.verbose);
 	if (!ds_require_privs() || !ds_require_btf() ||

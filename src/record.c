@@ -290,7 +290,7 @@ int cmd_record(int argc, char **argv)
 
 	err = argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 	if (err)
-		return 2;
+		return DS_EXIT_USAGE;
 
 	ds_libbpf_setup(env.o.verbose);
 	if (!ds_require_privs() || !ds_require_btf())

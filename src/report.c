@@ -382,7 +382,7 @@ int cmd_report(int argc, char **argv)
 
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
-		return 2;
+		return DS_EXIT_USAGE;
 
 	if (report_load(&r) || report_compute(&r))
 		goto out;

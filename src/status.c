@@ -479,7 +479,7 @@ int cmd_status(int argc, char **argv)
 
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
-		return 2;
+		return DS_EXIT_USAGE;
 	ds_libbpf_setup(env.verbose);
 	s = calloc(1, sizeof(*s));
 	if (!s)

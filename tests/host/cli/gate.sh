@@ -245,7 +245,7 @@ run upd_short "$DS" gate -c "$CONF" -b "$GT/new/baseline.json" --update-baseline
 check "--update-baseline refuses a result with too few samples (exit 2), baseline kept" \
 	sh -c "test $(rc upd_short) = 2 && cmp -s '$GT/regress.json' '$GT/new/baseline.json'"
 
-# --- exit 2: usage and input errors, one line each ---------------------------
+# --- exit 2: input errors, one line each (usage errors: 64) -----------------
 
 # bad_case NAME STDERR ARGS...: exit 2, nothing on stdout, exactly STDERR
 bad_case() {
@@ -262,16 +262,17 @@ bad_case() {
 	fi
 }
 
-# usage errors: argp prints the reason and a hint (two lines)
+# usage errors: argp prints the reason and a hint (two lines), exit 64
+# as in every command
 usage_case() {
 	local name=$1 want=$2
 	shift 2
 	run "use_$name" "$DS" gate "$@"
-	if [ "$(rc "use_$name")" = 2 ] &&
+	if [ "$(rc "use_$name")" = 64 ] &&
 	   [ "$(head -n 1 "$TMP/use_$name.err")" = "$want" ]; then
-		ok "gate usage error ($name), exit 2: $want"
+		ok "gate usage error ($name), exit 64: $want"
 	else
-		not_ok "gate usage error ($name), exit 2: $want"
+		not_ok "gate usage error ($name), exit 64: $want"
 		diag "$TMP/use_$name.err"
 	fi
 }

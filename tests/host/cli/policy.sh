@@ -91,12 +91,22 @@ for bad in "--tolerance 0.1:24|invalid --tolerance: 0.1:24 $tolmsg" \
 		"$(head -n 1 "$TMP/pbad.err")" = "dirtyscope policy replay: $msg"
 done
 run pnone "$DS" policy
-check "policy without a command: usage on stderr, exit 2" \
-	test "$(rc pnone)" = 2 -a ! -s "$TMP/pnone.out" -a -s "$TMP/pnone.err"
+check "policy without a command: usage on stderr, exit 64" \
+	test "$(rc pnone)" = 64 -a ! -s "$TMP/pnone.out" -a -s "$TMP/pnone.err"
 run pfrob "$DS" policy frob
-check "policy frob: one line, exit 2" \
-	test "$(rc pfrob)" = 2 -a "$(cat "$TMP/pfrob.err")" = \
+check "policy frob: one line, exit 64" \
+	test "$(rc pfrob)" = 64 -a "$(cat "$TMP/pfrob.err")" = \
 	"dirtyscope: policy: unknown command 'frob' (simulate, replay, recommend)"
+run pre "$DS" policy re x.jsonl
+check "policy re: ambiguous (replay, recommend), one line, exit 64" \
+	test "$(rc pre)" = 64 -a "$(cat "$TMP/pre.err")" = \
+	"dirtyscope: policy: ambiguous command 're' (replay, recommend)"
+run psimp "$DS" policy sim -w hotset -r 8000
+check "policy sim: an unambiguous prefix runs simulate (the same table)" \
+	sh -c "test $(rc psimp) = 0 && cmp -s '$TMP/psim.out' '$TMP/psimp.out'"
+run psz "$DS" policy simulate --size 1 --pgsize 4194304
+check "policy simulate --size 1 --pgsize 4194304: no page, one line, usage error 64" \
+	expect_status psz 64 "dirtyscope: --size 1 MiB holds no 4194304-byte page"
 
 # --- policy replay: agreement with the (simulated) run ---------------------
 

@@ -65,6 +65,14 @@ expect_fail() {
 		[ "$(wc -l <"$TMP/$name.err")" = 1 ]
 }
 
+# expect_status NAME STATUS EXPECTED_STDERR_LINE: expect_fail with another
+# exit status
+expect_status() {
+	local name=$1 status=$2 want=$3
+	[ "$(rc "$name")" = "$status" ] && [ ! -s "$TMP/$name.out" ] &&
+		[ "$(cat "$TMP/$name.err")" = "$want" ]
+}
+
 # py NAME SCRIPT [ARGS]: run a python check, its output becomes diagnostics
 py() {
 	local name=$1
@@ -773,12 +781,35 @@ check "status as uid 65534: exit 0, fentry not probed" \
 check "status as uid 65534: exit 0" test "$(rc nrstatus)" = 0
 
 # command line
+# usage errors exit 64 (EX_USAGE) everywhere, the dispatcher included
+allcmds="status, lat, rate, record, report, policy, bench, gate"
 run usage "$DS"
-check "no command: usage, exit 2" \
-	test "$(rc usage)" = 2 -a "$(grep -c '^  lat ' "$TMP/usage.err")" = 1
+check "no command: usage on stderr, exit 64" \
+	test "$(rc usage)" = 64 -a "$(grep -c '^  lat ' "$TMP/usage.err")" = 1 -a ! -s "$TMP/usage.out"
 run heatmap "$DS" heatmap
-check "unknown command: one line, exit 2" \
-	test "$(rc heatmap)" = 2 -a "$(cat "$TMP/heatmap.err")" = "dirtyscope: unknown or ambiguous command 'heatmap' (try 'dirtyscope help')"
+check "unknown command: one line naming the commands, exit 64" \
+	test "$(rc heatmap)" = 64 -a "$(cat "$TMP/heatmap.err")" = "dirtyscope: unknown command 'heatmap' ($allcmds)"
+run ambig "$DS" re x.jsonl
+check "ambiguous prefix 're': one line naming record and report, exit 64" \
+	test "$(rc ambig)" = 64 -a "$(cat "$TMP/ambig.err")" = "dirtyscope: ambiguous command 're' (record, report)"
+run helpall "$DS" help
+check "help: the commands on stdout, exit 0" \
+	test "$(rc helpall)" = 0 -a "$(grep -c '^  gate ' "$TMP/helpall.out")" = 1
+run helplat "$DS" help lat
+run latdashhelp "$DS" lat --help
+check "help lat: lat's own help (as lat --help), exit 0" \
+	sh -c "test $(rc helplat) = 0 && grep -q -- '-m, --milliseconds' '$TMP/helplat.out' &&
+	       cmp -s '$TMP/helplat.out' '$TMP/latdashhelp.out'"
+run helpsim "$DS" help policy sim
+check "help policy sim: the help of policy simulate, exit 0" \
+	sh -c "test $(rc helpsim) = 0 && grep -q '^Usage: dirtyscope policy simulate ' '$TMP/helpsim.out' &&
+	       grep -q -- '--workload=W' '$TMP/helpsim.out'"
+run helpfrob "$DS" help frob
+check "help frob: unknown command, one line, exit 64" \
+	test "$(rc helpfrob)" = 64 -a "$(cat "$TMP/helpfrob.err")" = "dirtyscope: unknown command 'frob' ($allcmds)"
+run benchuse "$DS" bench -- true
+check "bench without -o: usage error 64" \
+	test "$(rc benchuse)" = 64 -a "$(head -n 1 "$TMP/benchuse.err")" = "dirtyscope bench: -o FILE is required"
 run recnoout "$DS" record -- true
 check "record without -o: usage error" \
 	sh -c "test $(rc recnoout) != 0 && grep -q -- '-o FILE is required' '$TMP/recnoout.err'"
@@ -789,7 +820,7 @@ run rechelp "$DS" record --help
 check "record --help: -o, -d and the command" \
 	sh -c "grep -q -- '-o, --output=FILE' '$TMP/rechelp.out' && grep -q -- '-d, --duration=SECONDS' '$TMP/rechelp.out' && grep -q 'COMMAND' '$TMP/rechelp.out'"
 run unknown "$DS" frobnicate
-check "unknown command: exit 2" test "$(rc unknown)" = 2
+check "unknown command: exit 64" test "$(rc unknown)" = 64
 run prefix "$DS" st -j
 check "unambiguous prefix 'st' runs status" \
 	"$PY" -m json.tool "$TMP/prefix.out" /dev/null
