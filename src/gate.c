@@ -29,6 +29,7 @@
 #include "benchfile.h"
 #include "dirtyscope.h"
 #include "json.h"
+#include "opts.h"
 #include "stats.h"
 #include "svg.h"
 #include "trace_helpers.h"
@@ -98,8 +99,7 @@ static struct env {
 	const char *result;
 	const char *junit;
 	bool update;
-	bool json;
-	bool pretty;
+	struct ds_opts o;	/* -j, -p */
 } env;
 
 static const struct argp_option opts[] = {
@@ -109,8 +109,6 @@ static const struct argp_option opts[] = {
 	{ "baseline", 'b', "BASELINE", 0, "the bench file to compare with", 0 },
 	{ "update-baseline", OPT_UPDATE, NULL, 0,
 	  "write RESULT's samples to BASELINE (atomically) and exit 0", 0 },
-	{ "json", 'j', NULL, 0, "JSON on stdout instead of the table", 0 },
-	{ "pretty", 'p', NULL, 0, "indent the JSON", 0 },
 	{ "junit", OPT_JUNIT, "FILE", 0,
 	  "also write JUnit XML to FILE (one testcase per metric)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
@@ -129,12 +127,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_UPDATE:
 		env.update = true;
 		break;
-	case 'j':
-		env.json = true;
-		break;
-	case 'p':
-		env.pretty = true;
-		break;
 	case OPT_JUNIT:
 		env.junit = arg;
 		break;
@@ -145,6 +137,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (env.result)
 			argp_error(state, "one RESULT only (extra argument '%s')", arg);
 		env.result = arg;
+		break;
+	case ARGP_KEY_INIT:
+		ds_opts_init(state, &env.o);
 		break;
 	case ARGP_KEY_END:
 		if (!env.result)
@@ -744,7 +739,7 @@ static int print_json(const struct gate_row *rows, size_t n,
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(top, "metrics", arr);
-	return ds_json_print(stdout, top, env.pretty);
+	return ds_json_print(stdout, top, env.o.pretty);
 }
 
 static void xml_attr(FILE *f, const char *name, const char *val)
@@ -910,7 +905,7 @@ static int gate(void)
 		nreg += rows[i].verdict == GATE_REGRESSION;
 		nimp += rows[i].verdict == GATE_IMPROVEMENT;
 	}
-	if (env.json)
+	if (env.o.json)
 		print_json(rows, nrows, &cfg, &res, &base, nreg, nimp);
 	else
 		print_table(rows, nrows, &cfg, &res, &base, nreg, nimp);
@@ -933,9 +928,14 @@ out:
 
 int cmd_gate(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &ds_json_pretty_argp, 0, NULL, 0 },
+		{},
+	};
 	static const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
+		.children = children,
 		.args_doc = "RESULT",
 		.doc = "Compare a benchmark run with a baseline, noise-aware.\v"
 		       "RESULT and BASELINE are bench files of 'dirtyscope bench'. "

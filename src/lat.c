@@ -30,7 +30,6 @@ enum {
 static struct env {
 	struct ds_opts o;
 	bool ms;
-	bool json;
 	bool timestamp;
 	bool per_domain;
 	bool filter_domain;
@@ -44,7 +43,6 @@ static struct env {
 
 static const struct argp_option opts[] = {
 	{ "milliseconds", 'm', NULL, 0, "histograms in msecs (default usecs)", 0 },
-	{ "json", 'j', NULL, 0, "JSON output, one object per interval", 0 },
 	{ "timestamp", 'T', NULL, 0, "print a timestamp per interval", 0 },
 	{ "op", OPT_OP, "OP[,OP]", 0,
 	  "only these operations: split, merge, scan, clear (tracepoints, the "
@@ -106,9 +104,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'm':
 		env.ms = true;
-		break;
-	case 'j':
-		env.json = true;
 		break;
 	case 'T':
 		env.timestamp = true;
@@ -356,6 +351,7 @@ int cmd_lat(int argc, char **argv)
 {
 	static const struct argp_child children[] = {
 		{ &ds_interval_argp, 0, NULL, 0 },
+		{ &ds_json_argp, 0, NULL, 0 },
 		{ &ds_prom_argp, 0, NULL, 0 },
 		{ &ds_attach_argp, 0, NULL, 0 },
 		{},
@@ -458,7 +454,7 @@ int cmd_lat(int argc, char **argv)
 		goto out;
 
 	fd = bpf_map__fd(env.per_domain ? obj->maps.dom_hists : obj->maps.hists);
-	if (!env.json)
+	if (!env.o.json)
 		printf("Tracing iommu dirty-tracking operations... Hit Ctrl-C to end.\n");
 	ds_note_dirty_users();
 	fflush(stdout);
@@ -484,7 +480,7 @@ int cmd_lat(int argc, char **argv)
 			       obj->bss->dropped - dropped, LAT_MAX_KEYS);
 			dropped = obj->bss->dropped;
 		}
-		if (env.json) {
+		if (env.o.json) {
 			ds_json_print(stdout, lat_json(cur, n, &u, env.per_domain,
 						       ds_wall_seconds(), now - t0,
 						       dropped), false);

@@ -19,6 +19,7 @@
 #include "dirtyscope.h"
 #include "json.h"
 #include "numparse.h"
+#include "opts.h"
 #include "polsim.h"
 #include "precopy.h"
 #include "precopy_out.h"
@@ -52,7 +53,7 @@ static struct env {
 	struct ds_wl wl;
 	uint64_t rate;
 	uint64_t horizon_s;
-	bool json;
+	struct ds_opts o;		/* -j */
 	bool pol_given;
 	const char *file;
 	const char *compare;
@@ -114,7 +115,6 @@ static const struct argp_option common_opts[] = {
 	{ "horizon", OPT_HORIZON, "SECONDS", 0,
 	  "simulate at most this long (default: simulate 60, replay four "
 	  "times the recording + 1 s)", 0 },
-	{ "json", 'j', NULL, 0, "JSON output", 0 },
 	{},
 };
 
@@ -154,9 +154,6 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid --horizon: %s", arg);
 		env.horizon_s = v;
 		break;
-	case 'j':
-		env.json = true;
-		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -170,6 +167,7 @@ static const struct argp common_argp = {
 
 static const struct argp_child common_children[] = {
 	{ &common_argp, 0, NULL, 0 },
+	{ &ds_json_argp, 0, NULL, 0 },
 	{},
 };
 
@@ -188,7 +186,7 @@ static void print_results(struct result *res, int n, const char *what,
 	char name[32];
 	int i;
 
-	if (env.json) {
+	if (env.o.json) {
 		o = extra ? extra : json_object_new_object();
 		a = json_object_new_array();
 		for (i = 0; i < n; i++)
@@ -248,7 +246,11 @@ static error_t parse_sim(int key, char *arg, struct argp_state *state)
 		env.par.pgsize = v;
 		break;
 	case ARGP_KEY_ARG:
-		argp_usage(state);
+		argp_error(state, "unexpected argument '%s' (simulate takes options only)",
+			   arg);
+		break;
+	case ARGP_KEY_INIT:
+		ds_opts_init(state, &env.o);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -314,7 +316,7 @@ static int policy_simulate(int argc, char **argv)
 		 "simulated: %s, %" PRIu64 " writes/s, %" PRIu64 " pages of %"
 		 PRIu64 " bytes, %" PRIu64 " us/page", wname, env.rate,
 		 env.par.npages, env.par.pgsize, env.par.send_ns / 1000);
-	if (env.json) {
+	if (env.o.json) {
 		o = json_object_new_object();
 		json_object_object_add(o, "workload", json_object_new_string(wname));
 		json_object_object_add(o, "rate", json_object_new_uint64(env.rate));
@@ -377,8 +379,11 @@ static error_t parse_replay(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_ARG:
 		if (env.file)
-			argp_usage(state);
+			argp_error(state, "one FILE only (extra argument '%s')", arg);
 		env.file = arg;
+		break;
+	case ARGP_KEY_INIT:
+		ds_opts_init(state, &env.o);
 		break;
 	case ARGP_KEY_END:
 		if (!env.file)
@@ -777,7 +782,7 @@ static int compare_run(struct replay_ctx *c)
 		ds_err("replay failed: %s", strerror(-ret));
 		return 1;
 	}
-	if (!env.json) {
+	if (!env.o.json) {
 		print_info(c);
 		printf("followed the recording: %zu of its %zu calls at their "
 		       "recorded times", c->followed, c->nobs);
@@ -793,7 +798,7 @@ static int compare_run(struct replay_ctx *c)
 			       "not converged");
 		printf("%-12s %10s %10s\n", "", "run", "replay");
 	}
-	ok = ds_mig_agree(env.json ? NULL : stdout, &live, &r.st, &env.tol);
+	ok = ds_mig_agree(env.o.json ? NULL : stdout, &live, &r.st, &env.tol);
 	/*
 	 * Every recorded call followed: the replay read the run's bitmaps
 	 * and made its decisions on them, so what they decide is equal, not
@@ -806,11 +811,11 @@ static int compare_run(struct replay_ctx *c)
 		live.final_pages == r.st.final_pages && live.iters == r.st.iters;
 	if (all && !exact) {
 		ok = false;
-		if (!env.json)
+		if (!env.o.json)
 			printf("every call followed, yet sent, resent, final_pages "
 			       "or iters differ: they must be equal\n");
 	}
-	if (env.json) {
+	if (env.o.json) {
 		o = info_json(c);
 		json_object_object_add(o, "agree", json_object_new_boolean(ok));
 		json_object_object_add(o, "exact", json_object_new_boolean(exact));
@@ -873,9 +878,9 @@ static int policy_replay(int argc, char **argv)
 		if (replay_one(&c, &res[i], false))
 			status = 1;
 	}
-	if (!env.json)
+	if (!env.o.json)
 		print_info(&c);
-	print_results(res, env.npol, "", env.json ? info_json(&c) : NULL);
+	print_results(res, env.npol, "", env.o.json ? info_json(&c) : NULL);
 	replay_free(&c);
 	return status;
 }
@@ -944,7 +949,7 @@ static int policy_recommend(int argc, char **argv)
 		return 1;
 	}
 	ds_pol_format(&best->pol, name, sizeof(name));
-	if (env.json) {
+	if (env.o.json) {
 		o = info_json(&c);
 		json_object_object_add(o, "recommend", json_object_new_string(name));
 		print_results(res, env.npol, "", o);

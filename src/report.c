@@ -36,18 +36,16 @@ enum {
 
 static struct env {
 	const char *file;
-	bool json;
 	bool ms;
 	bool per_domain;
 	const char *svg;
 	const char *hist_svg;
-	struct ds_opts o;	/* --prom, --prom-format */
+	struct ds_opts o;	/* -j, --prom, --prom-format */
 	long bucket_ms;		/* 0: automatic */
 	long range_mib;		/* 0: automatic */
 } env;
 
 static const struct argp_option opts[] = {
-	{ "json", 'j', NULL, 0, "JSON output", 0 },
 	{ "milliseconds", 'm', NULL, 0, "histograms in msecs (default usecs)", 0 },
 	{ "per-domain", 'D', NULL, 0, "one histogram per iommu domain", 0 },
 	{ "svg", OPT_SVG, "FILE", 0, "draw the dirty heat map (time x IOVA) to FILE", 0 },
@@ -66,9 +64,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	uint64_t v = 0;
 
 	switch (key) {
-	case 'j':
-		env.json = true;
-		break;
 	case 'm':
 		env.ms = true;
 		break;
@@ -99,7 +94,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_ARG:
 		if (env.file)
-			argp_usage(state);
+			argp_error(state, "one FILE only (extra argument '%s')", arg);
 		env.file = arg;
 		break;
 	case ARGP_KEY_END:
@@ -355,6 +350,7 @@ static int report_heatmap(const struct report *r, const char *subtitle)
 int cmd_report(int argc, char **argv)
 {
 	static const struct argp_child children[] = {
+		{ &ds_json_argp, 0, NULL, 0 },
 		{ &ds_prom_argp, 0, NULL, 0 },
 		{},
 	};
@@ -397,7 +393,7 @@ int cmd_report(int argc, char **argv)
 	}
 	if (env.o.prom && report_prom(&r))
 		goto out;
-	if (env.json)
+	if (env.o.json)
 		report_json(&r);
 	else
 		report_text(&r);

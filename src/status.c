@@ -13,6 +13,7 @@
 #include "dirty_ops.h"
 #include "dirtyscope.h"
 #include "json.h"
+#include "opts.h"
 #include "trace_helpers.h"
 
 #define ST_SYSFS_IOMMU		"/sys/class/iommu"
@@ -64,14 +65,11 @@ struct st_info {
 };
 
 static struct env {
-	bool json;
-	bool pretty;
+	struct ds_opts o;	/* -j, -p */
 	bool verbose;
 } env;
 
 static const struct argp_option opts[] = {
-	{ "json", 'j', NULL, 0, "JSON output", 0 },
-	{ "pretty", 'p', NULL, 0, "indent the JSON output", 0 },
 	{ "verbose", 'v', NULL, 0, "verbose debug output", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
 	{},
@@ -79,14 +77,7 @@ static const struct argp_option opts[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	(void)arg;
 	switch (key) {
-	case 'j':
-		env.json = true;
-		break;
-	case 'p':
-		env.pretty = true;
-		break;
 	case 'v':
 		env.verbose = true;
 		break;
@@ -94,7 +85,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case ARGP_KEY_ARG:
-		argp_usage(state);
+		argp_error(state, "unexpected argument '%s' (status takes options only)",
+			   arg);
+		break;
+	case ARGP_KEY_INIT:
+		ds_opts_init(state, &env.o);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -463,14 +458,19 @@ static void st_print_json(const struct st_info *s)
 	json_object_object_add(x, "count", json_object_new_int(s->nusers));
 	json_object_object_add(x, "processes", json_object_new_string(s->users));
 	json_object_object_add(o, "dirty_tracking_users", x);
-	ds_json_print(stdout, o, env.pretty);
+	ds_json_print(stdout, o, env.o.pretty);
 }
 
 int cmd_status(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &ds_json_pretty_argp, 0, NULL, 0 },
+		{},
+	};
 	static const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
+		.children = children,
 		.doc = "Show what this kernel and machine support for dirtyscope.\v"
 		       "One line per feature, with the reason when it is missing.",
 	};
@@ -485,7 +485,7 @@ int cmd_status(int argc, char **argv)
 	if (!s)
 		return 1;
 	st_collect(s);
-	if (env.json)
+	if (env.o.json)
 		st_print_json(s);
 	else
 		st_print_text(s);

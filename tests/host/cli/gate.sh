@@ -212,6 +212,17 @@ assert root.get("failures") == "0" and not root.findall(".//failure")
 assert len(root.findall(".//testcase")) == 5
 EOF
 
+# -p implies -j (bpftool's rule): the same document, indented
+run gate_pj "$DS" gate -c "$CONF" -b "$GT/base.json" -j "$GT/noise.json"
+run gate_p "$DS" gate -c "$CONF" -b "$GT/base.json" -p "$GT/noise.json"
+check "gate -p without -j: the -j document, indented" \
+	py gate_p "$TMP/gate_p.out" "$TMP/gate_pj.out" <<'EOF'
+import json, sys
+p, j = (open(f).read() for f in sys.argv[1:3])
+assert p.count("\n") > 10 and j.count("\n") == 1, (p.count("\n"), j.count("\n"))
+assert json.loads(p) == json.loads(j)
+EOF
+
 # --- --update-baseline -------------------------------------------------------
 
 cp "$GT/base.json" "$GT/keep.json"

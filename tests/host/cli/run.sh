@@ -659,6 +659,14 @@ run statusj "$DS" status -j
 check "status -j exits 0" test "$(rc statusj)" = 0
 check "status -j is valid JSON (python3 -m json.tool)" \
 	"$PY" -m json.tool "$TMP/statusj.out" /dev/null
+run statusp "$DS" status -p
+check "status -p without -j: indented JSON (-p implies -j, as in bpftool)" \
+	py statusp "$TMP/statusp.out" "$TMP/statusj.out" <<'EOF'
+import json, sys
+p, j = (open(f).read() for f in sys.argv[1:3])
+assert p.startswith("{\n") and p.count("\n") > 20, p[:200]
+assert json.loads(p).keys() == json.loads(j).keys()
+EOF
 check "status -j fields" py status_fields "$TMP/statusj.out" "$fentry" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -824,6 +832,20 @@ check "unknown command: exit 64" test "$(rc unknown)" = 64
 run prefix "$DS" st -j
 check "unambiguous prefix 'st' runs status" \
 	"$PY" -m json.tool "$TMP/prefix.out" /dev/null
+# an argument too many: a reason, not a bare usage line
+for c in "lat 1 2 3|dirtyscope lat: unexpected argument '3' (at most [interval] [count])" \
+	 "rate 1 2 x|dirtyscope rate: unexpected argument 'x' (at most [interval] [count])" \
+	 "status x|dirtyscope status: unexpected argument 'x' (status takes options only)" \
+	 "report a b|dirtyscope report: one FILE only (extra argument 'b')" \
+	 "policy simulate x|dirtyscope policy simulate: unexpected argument 'x' (simulate takes options only)" \
+	 "policy replay a b|dirtyscope policy replay: one FILE only (extra argument 'b')"; do
+	args=${c%%|*}
+	msg=${c#*|}
+	# shellcheck disable=SC2086
+	run extra "$DS" $args
+	check "$args: usage error 64 with the reason" \
+		test "$(rc extra)" = 64 -a "$(head -n 1 "$TMP/extra.err")" = "$msg"
+done
 run badint "$DS" lat 0
 check "lat 0: invalid interval rejected" \
 	sh -c "test $(rc badint) != 0 && grep -q 'invalid interval: 0' '$TMP/badint.err'"
