@@ -177,23 +177,60 @@ struct result {
 	struct ds_pol pol;
 	struct ds_mig_stats st;
 	int err;
+	uint64_t horizon_ns;	/* the simulated time the run had */
 };
+
+/*
+ * Why a run failed, in words.  -ERANGE: the simulator knows the device's
+ * writes up to the horizon only, and the migration had not ended there.
+ */
+static const char *run_failure(const struct result *r, char *buf, size_t len)
+{
+	if (r->err == -ERANGE)
+		snprintf(buf, len, "the migration had not ended at the %g s horizon "
+			 "of simulated time (simulate longer with --horizon SECONDS, "
+			 "at most 3600)", r->horizon_ns / 1e9);
+	else
+		snprintf(buf, len, "%s", strerror(-r->err));
+	return buf;
+}
+
+/* a failed run in -j output: the policy and why (never left out) */
+static struct json_object *failed_json(const struct result *r)
+{
+	struct json_object *o = json_object_new_object();
+	char name[32], why[256], ename[32];
+
+	ds_pol_format(&r->pol, name, sizeof(name));
+	json_object_object_add(o, "policy", json_object_new_string(name));
+	json_object_object_add(o, "error", json_object_new_string(
+		run_failure(r, why, sizeof(why))));
+	json_object_object_add(o, "errno", json_object_new_string(
+		ds_errno_name(r->err, ename, sizeof(ename))));
+	return o;
+}
 
 static void print_results(struct result *res, int n, const char *what,
 			  struct json_object *extra)
 {
 	struct json_object *o, *a;
-	char name[32];
+	char name[32], why[256];
 	int i;
 
+	/* one line each on stderr, whatever the output */
+	for (i = 0; i < n; i++) {
+		if (!res[i].err)
+			continue;
+		ds_pol_format(&res[i].pol, name, sizeof(name));
+		ds_err("%s: %s", name, run_failure(&res[i], why, sizeof(why)));
+	}
 	if (env.o.json) {
 		o = extra ? extra : json_object_new_object();
 		a = json_object_new_array();
 		for (i = 0; i < n; i++)
-			if (!res[i].err)
-				json_object_array_add(a, ds_mig_to_json(&res[i].pol,
-									&env.par,
-									&res[i].st));
+			json_object_array_add(a, res[i].err ? failed_json(&res[i]) :
+					      ds_mig_to_json(&res[i].pol, &env.par,
+							     &res[i].st));
 		json_object_object_add(o, "runs", a);
 		ds_json_print(stdout, o, false);
 		return;
@@ -202,7 +239,10 @@ static void print_results(struct result *res, int n, const char *what,
 	ds_mig_print_header(stdout);
 	for (i = 0; i < n; i++) {
 		ds_pol_format(&res[i].pol, name, sizeof(name));
-		if (res[i].err)
+		if (res[i].err == -ERANGE)
+			printf("%-12s failed: not ended at the %g s horizon (--horizon)\n",
+			       name, res[i].horizon_ns / 1e9);
+		else if (res[i].err)
 			printf("%-12s failed: %s\n", name, strerror(-res[i].err));
 		else
 			ds_mig_print_row(stdout, name, &res[i].st);
@@ -291,6 +331,8 @@ static int policy_simulate(int argc, char **argv)
 	ds_wl_format(&env.wl, wname, sizeof(wname));
 	for (i = 0; i < env.npol; i++) {
 		res[i].pol = env.pol[i];
+		res[i].horizon_ns = (env.horizon_s ? env.horizon_s : 60) *
+				    1000000000ULL;
 		wl = env.wl;
 		ret = ds_wl_init(&wl, env.par.npages, env.rate, env.seed);
 		if (ret) {
@@ -299,9 +341,8 @@ static int policy_simulate(int argc, char **argv)
 			/* EINVAL: a ring larger than the range */
 			return ret == -EINVAL ? DS_EXIT_USAGE : 1;
 		}
-		ret = ds_sim_init_workload(&sim, &wl,
-					   (env.horizon_s ? env.horizon_s : 60) *
-					   1000000000ULL, &ds_lat_default);
+		ret = ds_sim_init_workload(&sim, &wl, res[i].horizon_ns,
+					   &ds_lat_default);
 		ds_wl_free(&wl);
 		if (!ret) {
 			ds_sim_backend(&sim, &be);
@@ -645,10 +686,13 @@ static int replay_one(struct replay_ctx *c, struct result *r, bool follow)
 	struct ds_sim sim;
 	int ret, k;
 
-	ret = ds_replay_build(c->obs, c->nobs, env.par.npages,
-			      env.horizon_s ? env.horizon_s * 1000000000ULL :
-			      4 * span + 1000000000ULL, env.seed, &sim,
-			      &c->info);
+	r->horizon_ns = env.horizon_s ? env.horizon_s * 1000000000ULL :
+			4 * span + 1000000000ULL;
+	/* ds_replay_build() extends it to the recording */
+	if (r->horizon_ns < span)
+		r->horizon_ns = span;
+	ret = ds_replay_build(c->obs, c->nobs, env.par.npages, r->horizon_ns,
+			      env.seed, &sim, &c->info);
 	if (!ret) {
 		for (k = 0; k < DS_CALL_NR; k++)
 			sim.lat.call[k].a_ns += env.overhead_ns;
@@ -779,7 +823,9 @@ static int compare_run(struct replay_ctx *c)
 	replay_one(c, &model, false);
 	ret = replay_one(c, &r, true);
 	if (ret) {
-		ds_err("replay failed: %s", strerror(-ret));
+		char why[256];
+
+		ds_err("replay failed: %s", run_failure(&r, why, sizeof(why)));
 		return 1;
 	}
 	if (!env.o.json) {
@@ -944,7 +990,10 @@ static int policy_recommend(int argc, char **argv)
 			eager = &res[i];
 	}
 	if (best->err) {
-		ds_err("no policy could be replayed: %s", strerror(-best->err));
+		char why[256];
+
+		ds_err("no policy could be replayed: %s",
+		       run_failure(best, why, sizeof(why)));
 		replay_free(&c);
 		return 1;
 	}

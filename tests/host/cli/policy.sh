@@ -45,6 +45,27 @@ for r in o["runs"]:
     assert r["kernel_ns"] == r["read_ns"] + r["clear_ns"], r
 EOF
 
+# a run that passes the simulated horizon: what happened and the fix, on
+# stderr and in the table; -j keeps the failed run in "runs"
+hz="the migration had not ended at the 60 s horizon of simulated time (simulate longer with --horizon SECONDS, at most 3600)"
+run phz "$DS" policy simulate --size 4096 -p eager
+check "policy simulate --size 4096 -p eager: exit 1, one stderr line naming --horizon" \
+	test "$(rc phz)" = 1 -a "$(cat "$TMP/phz.err")" = "dirtyscope: eager: $hz"
+check "policy simulate --size 4096 -p eager: the row says why it failed" \
+	grep -qx 'eager        failed: not ended at the 60 s horizon (--horizon)' "$TMP/phz.out"
+run phzj "$DS" policy simulate --size 4096 -p eager -j
+check "policy simulate -j: the failed run stays in runs, with its error" \
+	py phzj "$TMP/phzj.out" "$hz" <<'EOF'
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["runs"] == [{"policy": "eager", "error": sys.argv[2], "errno": "ERANGE"}], o["runs"]
+EOF
+check "policy simulate -j: exit 1 and the same stderr line" \
+	test "$(rc phzj)" = 1 -a "$(cat "$TMP/phzj.err")" = "dirtyscope: eager: $hz"
+run phz2 "$DS" policy simulate --size 4096 -p eager --horizon 600
+check "policy simulate --size 4096 -p eager --horizon 600: the advice works (exit 0, a row)" \
+	test "$(rc phz2)" = 0 -a "$(grep -c '^eager  *[0-9]' "$TMP/phz2.out")" = 1
+
 # usage errors: argp's exit status 64 and its message
 for bad in "-w zipf:invalid workload: zipf" "-p lazy:invalid policy list: lazy" \
 	   "--size 0:invalid --size: 0" "--pgsize 3000:invalid --pgsize: 3000 (a power of two)" \
