@@ -12,6 +12,7 @@
 #include <bpf/btf.h>
 #include "dirty_ops.h"
 #include "dirtyscope.h"
+#include "fn_targets.h"
 #include "json.h"
 #include "opts.h"
 #include "trace_helpers.h"
@@ -19,22 +20,6 @@
 #define ST_SYSFS_IOMMU		"/sys/class/iommu"
 #define ST_IOMMU_GROUPS		"/sys/kernel/iommu_groups"
 #define ST_MAX_IOMMUS		16
-
-/* upstream functions without a tracepoint, planned fentry/fexit targets */
-static const struct {
-	const char *func;
-	const char *module;	/* BTF of a module, or NULL for vmlinux */
-} st_fentry_targets[] = {
-	{ "iommufd_hwpt_set_dirty_tracking", NULL },
-	{ "iommufd_hwpt_get_dirty_bitmap", NULL },
-	{ "iopt_read_and_clear_dirty_data", NULL },
-	{ "iommu_read_and_clear_dirty", NULL },
-	{ "arm_smmu_read_and_clear_dirty", NULL },
-	{ "mlx5vf_tracker_read_and_clear", "mlx5_vfio_pci" },
-	{ "pds_vfio_dma_logging_report", "pds_vfio_pci" },
-};
-
-#define ST_NR_TARGETS	(sizeof(st_fentry_targets) / sizeof(st_fentry_targets[0]))
 
 struct st_iommu {
 	char name[256];
@@ -52,7 +37,7 @@ struct st_info {
 	struct ds_tp_check tp[DS_OP_NR];
 	bool fentry_probed;
 	struct ds_fentry_probe fentry;
-	const char *target_where[ST_NR_TARGETS];
+	const char *target_where[DS_FN_NR_TARGETS];
 	struct st_iommu iommu[ST_MAX_IOMMUS];
 	int niommu;
 	bool iommu_class;
@@ -232,32 +217,6 @@ static void st_vfio(struct st_info *s)
 	closedir(dp);
 }
 
-/* "vmlinux", the module, or NULL */
-static const char *st_where(const char *func, const char *module)
-{
-	static struct btf *mod_btf[ST_NR_TARGETS];
-	struct btf *vml = ds_vmlinux_btf();
-	size_t i;
-
-	if (!vml)
-		return NULL;
-	if (!module)
-		return ds_btf_has_func(func) ? "vmlinux" : NULL;
-	for (i = 0; i < ST_NR_TARGETS; i++) {
-		char path[128];
-
-		if (st_fentry_targets[i].func != func)
-			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", module);
-		if (!mod_btf[i] && st_exists(path))
-			mod_btf[i] = btf__load_module_btf(module, vml);
-		if (mod_btf[i] &&
-		    btf__find_by_name_kind(mod_btf[i], func, BTF_KIND_FUNC) > 0)
-			return module;
-	}
-	return NULL;
-}
-
 static void st_collect(struct st_info *s)
 {
 	struct utsname u;
@@ -278,13 +237,30 @@ static void st_collect(struct st_info *s)
 		s->fentry_probed = true;
 		ds_fentry_probe(NULL, &s->fentry);
 	}
-	for (i = 0; i < ST_NR_TARGETS; i++)
-		s->target_where[i] = st_where(st_fentry_targets[i].func,
-					      st_fentry_targets[i].module);
+	/* where lat and record --bitmaps will look: vmlinux, then the module */
+	for (i = 0; i < DS_FN_NR_TARGETS; i++)
+		s->target_where[i] = ds_btf_func_where(ds_fn_targets[i].func,
+						       ds_fn_targets[i].module);
 	st_iommus(s);
 	s->groups = st_count_entries(ST_IOMMU_GROUPS);
 	s->dev_iommu = st_exists("/dev/iommu");
 	st_vfio(s);
+}
+
+/* who attaches to t: "lat --op get_bitmap, record --bitmaps" */
+static void st_target_users(const struct ds_fn_target *t, char *buf, size_t len)
+{
+	size_t i;
+
+	snprintf(buf, len, "lat --op %s%s", lat_op_name(t->op),
+		 t->bitmaps ? ", record --bitmaps" : "");
+	if (!t->alt)
+		return;
+	/* the targets of the op before it: used where they are inlined */
+	for (i = 0; i < DS_FN_NR_TARGETS && &ds_fn_targets[i] != t; i++)
+		if (ds_fn_targets[i].op == t->op)
+			snprintf(buf + strlen(buf), len - strlen(buf),
+				 " where %s is inlined", ds_fn_targets[i].func);
 }
 
 static const char *st_fentry_text(const struct st_info *s, char *buf,
@@ -325,14 +301,19 @@ static void st_print_text(const struct st_info *s)
 			s->tp[k].reason);
 	}
 	ST_LINE("fentry", "%s", st_fentry_text(s, buf, sizeof(buf)));
-	for (i = 0; i < ST_NR_TARGETS; i++) {
-		snprintf(key, sizeof(key), "fentry:%s", st_fentry_targets[i].func);
+	for (i = 0; i < DS_FN_NR_TARGETS; i++) {
+		const struct ds_fn_target *t = &ds_fn_targets[i];
+
+		snprintf(key, sizeof(key), "fentry:%s", t->func);
+		st_target_users(t, buf, sizeof(buf));
 		if (s->target_where[i])
-			ST_LINE(key, "yes (BTF %s)", s->target_where[i]);
+			ST_LINE(key, "yes (BTF %s; %s)", s->target_where[i], buf);
+		else if (ds_btf_module_loaded(t->module))
+			ST_LINE(key, "no (not in the BTF of vmlinux or module %s; %s)",
+				t->module, buf);
 		else
-			ST_LINE(key, "no (not in %s BTF)",
-				st_fentry_targets[i].module ?
-				st_fentry_targets[i].module : "kernel");
+			ST_LINE(key, "no (not in vmlinux BTF, module %s not loaded; %s)",
+				t->module, buf);
 	}
 	if (!s->iommu_class)
 		ST_LINE("iommu", "no (" ST_SYSFS_IOMMU " missing)");
@@ -419,11 +400,19 @@ static void st_print_json(const struct st_info *s)
 	json_object_object_add(x, "result", json_object_new_string(
 		st_fentry_text(s, buf, sizeof(buf))));
 	a = json_object_new_array();
-	for (i = 0; i < ST_NR_TARGETS; i++) {
+	for (i = 0; i < DS_FN_NR_TARGETS; i++) {
 		struct json_object *t = json_object_new_object();
 
 		json_object_object_add(t, "function",
-				       json_object_new_string(st_fentry_targets[i].func));
+				       json_object_new_string(ds_fn_targets[i].func));
+		json_object_object_add(t, "op", json_object_new_string(
+			lat_op_name(ds_fn_targets[i].op)));
+		json_object_object_add(t, "module",
+				       json_object_new_string(ds_fn_targets[i].module));
+		json_object_object_add(t, "module_loaded", json_object_new_boolean(
+			ds_btf_module_loaded(ds_fn_targets[i].module)));
+		json_object_object_add(t, "record_bitmaps",
+				       json_object_new_boolean(ds_fn_targets[i].bitmaps));
 		json_object_object_add(t, "present",
 				       json_object_new_boolean(s->target_where[i] != NULL));
 		json_object_object_add(t, "btf", s->target_where[i] ?

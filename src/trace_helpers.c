@@ -163,10 +163,19 @@ bool ds_btf_has_func(const char *func)
 	return btf && btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) > 0;
 }
 
-const char *ds_btf_func_where(const char *func, const char *module)
+bool ds_btf_module_loaded(const char *module)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", DS_SYSFS_BTF, module);
+	return access(path, R_OK) == 0;
+}
+
+const char *ds_btf_func_where_in(const char *dir, const char *func,
+				 const char *module)
 {
 	struct btf *vml = ds_vmlinux_btf(), *mod;
-	char path[128];
+	char path[PATH_MAX];
 	bool found;
 
 	if (!vml)
@@ -175,15 +184,21 @@ const char *ds_btf_func_where(const char *func, const char *module)
 		return "vmlinux";
 	if (!module)
 		return NULL;
-	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", module);
+	/* a module's BTF is split BTF on top of vmlinux's */
+	snprintf(path, sizeof(path), "%s/%s", dir, module);
 	if (access(path, R_OK))
 		return NULL;
-	mod = btf__load_module_btf(module, vml);
+	mod = btf__parse_split(path, vml);
 	if (!mod)
 		return NULL;
 	found = btf__find_by_name_kind(mod, func, BTF_KIND_FUNC) > 0;
 	btf__free(mod);
 	return found ? module : NULL;
+}
+
+const char *ds_btf_func_where(const char *func, const char *module)
+{
+	return ds_btf_func_where_in(DS_SYSFS_BTF, func, module);
 }
 
 /* tracefs */

@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <bpf/libbpf.h>
 
-#define DS_VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
+#define DS_SYSFS_BTF	"/sys/kernel/btf"
+#define DS_VMLINUX_BTF	DS_SYSFS_BTF "/vmlinux"
 #define DS_TRACEFS_DIR	"/sys/kernel/tracing"
 
 extern const char *ds_prog;	/* "dirtyscope" */
@@ -97,5 +98,10 @@ void ds_note_dirty_users(void);
  * i.e. loaded) or NULL.  A static function the compiler inlined has none.
  */
 const char *ds_btf_func_where(const char *func, const char *module);
+/* the same with the modules' BTF in dir instead of /sys/kernel/btf */
+const char *ds_btf_func_where_in(const char *dir, const char *func,
+				 const char *module);
+/* the module's BTF is in /sys/kernel/btf: it is loaded */
+bool ds_btf_module_loaded(const char *module);
 
 #endif /* DS_TRACE_HELPERS_H */

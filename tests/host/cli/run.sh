@@ -687,6 +687,60 @@ assert isinstance(d["vfio"]["present"], bool)
 u = d["dirty_tracking_users"]
 assert u["count"] == 0 and u["processes"] == "", u
 EOF
+# status checks exactly the functions lat and record --bitmaps attach to
+# (the fentry/fexit sections of their BPF objects), each in vmlinux or in
+# its module
+check "status -j: the fentry targets are those of lat.bpf.o and bitmaps.bpf.o, with their modules" \
+	py status_targets "$TMP/statusj.out" "$BUILD/lat.bpf.o" "$BUILD/bitmaps.bpf.o" <<'EOF'
+import json, subprocess, sys
+t = json.load(open(sys.argv[1]))["fentry"]["targets"]
+secs = set()
+for obj in sys.argv[2:]:
+    out = subprocess.run(["llvm-objdump", "-h", obj], check=True,
+                         capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        w = line.split()
+        if len(w) > 1 and w[1].split("/")[0] in ("fentry", "fexit"):
+            secs.add(w[1].split("/", 1)[1])
+assert len(secs) == 7, secs
+assert sorted(x["function"] for x in t) == sorted(secs), ([x["function"] for x in t], secs)
+mods = {x["function"]: x["module"] for x in t}
+for f in secs:
+    want = ("iommufd" if f.startswith("iommufd_") else
+            "vfio_iommu_type1" if f.startswith("vfio_iommu_type1") else
+            "mlx5_vfio_pci" if f.startswith("mlx5vf") else "pds_vfio_pci")
+    assert mods[f] == want, (f, mods[f], want)
+bm = sorted(x["function"] for x in t if x["record_bitmaps"])
+assert bm == ["iommufd_hwpt_clear_dirty_bitmap", "iommufd_hwpt_get_dirty_bitmap",
+              "vfio_iommu_type1_dirty_pages", "vfio_iommu_type1_ioctl"], bm
+EOF
+check "status: each fentry target's line says where it was looked for" \
+	py status_tlines "$TMP/statusj.out" "$TMP/status.out" <<'EOF'
+import json, re, sys
+t = json.load(open(sys.argv[1]))["fentry"]["targets"]
+text = open(sys.argv[2]).read()
+for x in t:
+    m = re.search(r"^fentry:%s +(.*)$" % x["function"], text, re.M)
+    assert m, x["function"]
+    v = m.group(1)
+    if x["present"]:
+        want = "yes (BTF %s; lat --op %s" % (x["btf"], x["op"])
+    elif x["module_loaded"]:
+        want = "no (not in the BTF of vmlinux or module %s; lat --op %s" % (x["module"], x["op"])
+    else:
+        want = "no (not in vmlinux BTF, module %s not loaded; lat --op %s" % (x["module"], x["op"])
+    assert v.startswith(want), (v, want)
+EOF
+# a function in a module's BTF (split on vmlinux's), as iommufd built as
+# a module has it: found where status, lat and record look
+mkdir -p "$TMP/modbtf"
+run btfmod "$ATTACH" btf-module "$TMP/modbtf" iommufd ds_test_only_in_module
+run btfwhere "$ATTACH" btf-where "$TMP/modbtf" ds_test_only_in_module iommufd
+run btfwhere2 "$ATTACH" btf-where "$TMP/modbtf" ds_test_only_in_module vfio_iommu_type1
+run btfwhere3 "$ATTACH" btf-where "$TMP/modbtf" bpf_fentry_test1 iommufd
+check "status' BTF lookup finds a function in a module's split BTF, and only in that module" \
+	test "$(rc btfmod)" = 0 -a "$(cat "$TMP/btfwhere.out")" = iommufd -a \
+	"$(cat "$TMP/btfwhere2.out")" = none -a "$(cat "$TMP/btfwhere3.out")" = vmlinux
 check "status: no dirty-tracking user on this host, with the reason" \
 	grep -q '^dirty-tracking users  *none (no process has /dev/iommu or a VFIO container or device open)$' "$TMP/status.out"
 if [ "$fentry" = usable ]; then
