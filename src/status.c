@@ -46,6 +46,7 @@ struct st_info {
 	bool dev_vfio;
 	char vfio[256];		/* entries of /dev/vfio */
 	int nusers;		/* processes using iommufd or VFIO */
+	int nunknown;		/* processes whose fds could not be read */
 	char users[768];
 };
 
@@ -228,7 +229,7 @@ static void st_collect(struct st_info *s)
 		snprintf(s->kernel, sizeof(s->kernel), "%s %s", u.release,
 			 u.machine);
 	s->privileged = ds_have_bpf_privs();
-	s->nusers = ds_dirty_users(s->users, sizeof(s->users));
+	s->nusers = ds_dirty_users(s->users, sizeof(s->users), &s->nunknown);
 	s->btf = ds_btf_present();
 	s->tracefs = ds_tracefs_find();
 	for (op = 0; op < DS_OP_NR; op++)
@@ -339,8 +340,16 @@ static void st_print_text(const struct st_info *s)
 		ST_LINE("vfio", "yes (/dev/vfio: %s)", s->vfio[0] ? s->vfio : "empty");
 	else
 		ST_LINE("vfio", "no (/dev/vfio missing: vfio not loaded)");
-	if (s->nusers)
+	if (s->nunknown < 0)
+		ST_LINE("dirty-tracking users", "unknown (/proc cannot be read)");
+	else if (s->nusers && s->nunknown)
+		ST_LINE("dirty-tracking users", "%d: %s; %d more processes not "
+			"readable (not root)", s->nusers, s->users, s->nunknown);
+	else if (s->nusers)
 		ST_LINE("dirty-tracking users", "%d: %s", s->nusers, s->users);
+	else if (s->nunknown)
+		ST_LINE("dirty-tracking users", "unknown (the open files of %d "
+			"processes cannot be read: not root)", s->nunknown);
 	else
 		ST_LINE("dirty-tracking users", "none (no process has /dev/iommu "
 			"or a VFIO container or device open)");
@@ -446,6 +455,9 @@ static void st_print_json(const struct st_info *s)
 	x = json_object_new_object();
 	json_object_object_add(x, "count", json_object_new_int(s->nusers));
 	json_object_object_add(x, "processes", json_object_new_string(s->users));
+	/* null: /proc not readable; > 0: count and processes are a lower bound */
+	json_object_object_add(x, "unreadable", s->nunknown < 0 ? NULL :
+			       json_object_new_int(s->nunknown));
 	json_object_object_add(o, "dirty_tracking_users", x);
 	ds_json_print(stdout, o, env.o.pretty);
 }

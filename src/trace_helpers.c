@@ -379,6 +379,9 @@ bool ds_fentry_probe(const char *func, struct ds_fentry_probe *p)
 #define DS_USER_CONTAINER	0x2
 #define DS_USER_CDEV		0x4
 
+/* a process whose fds cannot be read (EACCES: another user's, not root) */
+#define DS_USER_UNKNOWN		0x8
+
 static unsigned int ds_proc_dirty_fds(const char *pid)
 {
 	char path[PATH_MAX], target[PATH_MAX];
@@ -388,8 +391,8 @@ static unsigned int ds_proc_dirty_fds(const char *pid)
 
 	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
 	dp = opendir(path);
-	if (!dp)
-		return 0;
+	if (!dp)	/* ENOENT: it exited meanwhile */
+		return errno == EACCES || errno == EPERM ? DS_USER_UNKNOWN : 0;
 	while ((d = readdir(dp))) {
 		ssize_t n;
 
@@ -411,7 +414,7 @@ static unsigned int ds_proc_dirty_fds(const char *pid)
 	return what;
 }
 
-int ds_dirty_users(char *buf, size_t len)
+int ds_dirty_users(char *buf, size_t len, int *unknown)
 {
 	struct dirent *d;
 	size_t o = 0;
@@ -420,9 +423,14 @@ int ds_dirty_users(char *buf, size_t len)
 
 	if (buf && len)
 		buf[0] = '\0';
+	if (unknown)
+		*unknown = 0;
 	dp = opendir("/proc");
-	if (!dp)
+	if (!dp) {
+		if (unknown)
+			*unknown = -1;
 		return 0;
+	}
 	while ((d = readdir(dp))) {
 		char comm[64] = "?", path[300];
 		unsigned int what;
@@ -431,6 +439,11 @@ int ds_dirty_users(char *buf, size_t len)
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
 		what = ds_proc_dirty_fds(d->d_name);
+		if (what == DS_USER_UNKNOWN) {
+			if (unknown && *unknown >= 0)
+				(*unknown)++;
+			continue;
+		}
 		if (!what)
 			continue;
 		n++;
@@ -461,7 +474,10 @@ int ds_dirty_users(char *buf, size_t len)
 
 void ds_note_dirty_users(void)
 {
-	if (!ds_dirty_users(NULL, 0))
+	int unknown;
+
+	/* nobody that can be seen, and everybody could be */
+	if (!ds_dirty_users(NULL, 0, &unknown) && !unknown)
 		ds_err("no dirty-tracking user present (no process has /dev/iommu "
 		       "or a VFIO container or device open); waiting for one");
 }

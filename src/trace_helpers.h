@@ -87,9 +87,10 @@ bool ds_btf_has_func(const char *func);
  * Processes that hold an iommufd (/dev/iommu), a VFIO type1 container
  * (/dev/vfio/vfio) or a VFIO device cdev open: the possible users of IOMMU
  * dirty tracking. Writes "PID COMM (what), ..." into @buf (may be NULL) and
- * returns how many processes were found.
+ * returns how many processes were found.  *unknown (may be NULL): how many
+ * processes' fds could not be read (not root), -1 when /proc could not.
  */
-int ds_dirty_users(char *buf, size_t len);
+int ds_dirty_users(char *buf, size_t len, int *unknown);
 
 /* One stderr line when ds_dirty_users() finds nobody; monitors go on. */
 void ds_note_dirty_users(void);

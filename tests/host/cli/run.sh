@@ -685,7 +685,7 @@ assert isinstance(d["iommus"], list)
 assert isinstance(d["iommufd"]["present"], bool)
 assert isinstance(d["vfio"]["present"], bool)
 u = d["dirty_tracking_users"]
-assert u["count"] == 0 and u["processes"] == "", u
+assert u["count"] == 0 and u["processes"] == "" and u["unreadable"] == 0, u
 EOF
 # status checks exactly the functions lat and record --bitmaps attach to
 # (the fentry/fexit sections of their BPF objects), each in vmlinux or in
@@ -841,6 +841,16 @@ run nrstatus $NOBODY "$TMP/dirtyscope" status
 check "status as uid 65534: exit 0, fentry not probed" \
 	grep -q '^fentry  *not probed (needs root' "$TMP/nrstatus.out"
 check "status as uid 65534: exit 0" test "$(rc nrstatus)" = 0
+check "status as uid 65534: dirty-tracking users unknown, not none (other processes' fds unreadable)" \
+	grep -q '^dirty-tracking users  *unknown (the open files of [1-9][0-9]* processes cannot be read: not root)$' \
+	"$TMP/nrstatus.out"
+run nrstatusj $NOBODY "$TMP/dirtyscope" status -j
+check "status -j as uid 65534: the unreadable processes counted" \
+	py nrstatusj "$TMP/nrstatusj.out" <<'EOF'
+import json, sys
+u = json.load(open(sys.argv[1]))["dirty_tracking_users"]
+assert u["count"] == 0 and u["unreadable"] > 0, u
+EOF
 
 # command line
 # usage errors exit 64 (EX_USAGE) everywhere, the dispatcher included
