@@ -387,3 +387,36 @@ check "bench -o -: the file on stdout, the program's lines on stderr" \
 	sh -c "test $(rc bb_stdout) = 0 && grep -qx chatter '$TMP/bb_stdout.err' &&
 	       ! grep -qx chatter '$TMP/bb_stdout.out' &&
 	       grep -qx '    \"op\": {\"unit\": \"cycles\", \"samples\": \\[5.5\\]}' '$TMP/bb_stdout.out'"
+
+# bench stopped by SIGINT or SIGTERM: the signal goes to the program, which
+# is reaped (never left running); the program's fate is bench's status
+bench_signal() {
+	local sig=$1 num=$2 bp cp i
+	rm -f "$GT/sig.pid" "$GT/sig.json"
+	"$DS" bench -o "$GT/sig.json" -- sh -c "echo \$\$ >'$GT/sig.pid'; exec sleep 30" \
+		>"$TMP/bsig.out" 2>"$TMP/bsig.err" &
+	bp=$!
+	for i in $(seq 100); do
+		[ -s "$GT/sig.pid" ] && break
+		sleep 0.05
+	done
+	cp=$(cat "$GT/sig.pid")
+	kill "-$sig" "$bp"
+	wait "$bp"
+	echo $? >"$TMP/bsig.rc"
+	# the program must be gone, not merely orphaned: no process $cp
+	for i in $(seq 40); do
+		kill -0 "$cp" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$cp" 2>/dev/null; then
+		kill "$cp"
+		return 1
+	fi
+	test "$(cat "$TMP/bsig.rc")" = $((128 + num)) -a ! -e "$GT/sig.json" -a \
+		"$(cat "$TMP/bsig.err")" = "dirtyscope: sh killed by SIG$sig: no bench file written"
+}
+check "bench killed by SIGINT: the program gets it and is reaped, exit 130, no file" \
+	bench_signal INT 2
+check "bench killed by SIGTERM: the program gets it and is reaped, exit 143, no file" \
+	bench_signal TERM 15
