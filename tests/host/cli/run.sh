@@ -942,6 +942,27 @@ check "lat --help lists the libbpf-tools options" \
 check "lat --help lists the fentry ops" \
 	sh -c "tr -s ' \n' ' ' <'$TMP/help.out' | grep -q 'get_bitmap, set_tracking, clear_bitmap, type1_dirty, dma_report (fentry/fexit)'"
 
+# fexit programs are preemptible: their adds to the per-CPU histograms must
+# be atomic (two tasks on one CPU share that copy)
+check "lat.bpf.o: every fexit program adds to the histogram atomically, no plain stores to it" \
+	py fexit_atomic "$BUILD/lat.bpf.o" <<'EOF'
+import re, subprocess, sys
+obj = sys.argv[1]
+hdr = subprocess.run(["llvm-objdump", "-h", obj], check=True, capture_output=True,
+                     text=True).stdout
+secs = [w.split()[1] for w in hdr.splitlines()
+        if len(w.split()) > 1 and w.split()[1].startswith("fexit/")]
+assert len(secs) == 7, secs
+for sec in secs:
+    dis = subprocess.run(["llvm-objdump", "-d", "--section=" + sec, obj], check=True,
+                         capture_output=True, text=True).stdout
+    locks = re.findall(r"lock \*\(u64 \*\)\(r\d+ \+ \d+\) \+= r\d+", dis)
+    # sum_ns and errors follow the 64 slots: offsets 512 and 520
+    plain = re.findall(r"(?<!lock )\*\(u64 \*\)\(r\d+ \+ 5(?:12|20)\) = r\d+", dis)
+    assert len(locks) >= 2, (sec, locks)
+    assert not plain, (sec, plain)
+EOF
+
 # --- shared attach code on a host tracepoint (sys_enter) ---------------------
 
 N=1000
