@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -233,20 +232,6 @@ const char *ds_tracefs_find(void)
 			snprintf(path, sizeof(path), "%s/tracing", debugfs);
 	}
 	return path[0] ? path : NULL;
-}
-
-const char *ds_tracefs_mount(void)
-{
-	const char *p = ds_tracefs_find();
-
-	if (p)
-		return p;
-	if (mount("nodev", DS_TRACEFS_DIR, "tracefs", 0, NULL)) {
-		ds_err("cannot mount tracefs at %s: %s", DS_TRACEFS_DIR,
-		       strerror(errno));
-		return NULL;
-	}
-	return ds_tracefs_find();
 }
 
 /* tracepoints */

@@ -44,8 +44,6 @@ struct btf *ds_vmlinux_btf(void);
 
 /* mount point of tracefs (from /proc/mounts), or NULL */
 const char *ds_tracefs_find(void);
-/* find tracefs or mount it at /sys/kernel/tracing; NULL on failure */
-const char *ds_tracefs_mount(void);
 
 struct ds_tp_check {
 	bool present;
