@@ -17,10 +17,12 @@ pkgs=(
 	qemu-system-arm
 	# BPF tools and the CLI
 	clang llvm libbpf-dev bpftool libxml2-utils libjson-c-dev
+	libtracefs-dev libtraceevent-dev
 )
 
 # arm64 libraries for the static guest build of the CLI (Debian multiarch)
-arm64_pkgs=(libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64)
+arm64_pkgs=(libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64
+	libtracefs-dev:arm64 libtraceevent-dev:arm64)
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	[ "$(id -u)" = 0 ] || die "need root to add the arm64 architecture"
 	progress deps "dpkg --add-architecture arm64"

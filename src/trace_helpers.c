@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <tracefs.h>
 #include "trace_helpers.h"
 
 #ifndef CAP_PERFMON
@@ -204,34 +204,16 @@ const char *ds_btf_func_where(const char *func, const char *module)
 
 const char *ds_tracefs_find(void)
 {
-	static char path[256];
-	char dev[256], dir[256], type[64];
-	char debugfs[256] = "";
-	FILE *f;
+	static const char *path;
 
-	f = fopen("/proc/mounts", "re");
-	if (!f)
-		return NULL;
-	path[0] = '\0';
-	while (fscanf(f, "%255s %255s %63s %*[^\n]", dev, dir, type) == 3) {
-		if (!strcmp(type, "tracefs")) {
-			if (!path[0] || !strcmp(dir, DS_TRACEFS_DIR))
-				snprintf(path, sizeof(path), "%s", dir);
-		} else if (!strcmp(type, "debugfs") && !debugfs[0]) {
-			snprintf(debugfs, sizeof(debugfs), "%s", dir);
-		}
-	}
-	fclose(f);
-	if (!path[0] && debugfs[0]) {
-		struct stat st;
-		char sub[300];
-
-		/* debugfs automounts tracefs at tracing/ on first access */
-		snprintf(sub, sizeof(sub), "%s/tracing/events", debugfs);
-		if (!stat(sub, &st))
-			snprintf(path, sizeof(path), "%s/tracing", debugfs);
-	}
-	return path[0] ? path : NULL;
+	/*
+	 * libtracefs looks where tracefs can be (its mounts, debugfs's
+	 * tracing/); false: it must not mount it, status only reports.
+	 * Found once: the path is the library's and lives as long as we do.
+	 */
+	if (!path && tracefs_tracing_dir_is_mounted(false, &path) <= 0)
+		path = NULL;
+	return path;
 }
 
 /* tracepoints */

@@ -42,7 +42,7 @@ bool ds_require_btf(void);
 /* vmlinux BTF, loaded once; NULL (errno set) when unavailable */
 struct btf *ds_vmlinux_btf(void);
 
-/* mount point of tracefs (from /proc/mounts), or NULL */
+/* where tracefs is mounted (libtracefs), or NULL; never mounts it */
 const char *ds_tracefs_find(void);
 
 struct ds_tp_check {

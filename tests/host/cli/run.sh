@@ -741,6 +741,18 @@ run btfwhere3 "$ATTACH" btf-where "$TMP/modbtf" bpf_fentry_test1 iommufd
 check "status' BTF lookup finds a function in a module's split BTF, and only in that module" \
 	test "$(rc btfmod)" = 0 -a "$(cat "$TMP/btfwhere.out")" = iommufd -a \
 	"$(cat "$TMP/btfwhere2.out")" = none -a "$(cat "$TMP/btfwhere3.out")" = vmlinux
+# tracefs (libtracefs), in a mount namespace of its own: none mounted, then
+# one at an odd place; status never mounts it itself
+run tfsns unshare -m sh -c "umount -a -t tracefs,debugfs 2>/dev/null
+	'$DS' status -j >'$TMP/tfs0.json' && mount -t tracefs nodev /mnt &&
+	'$DS' status -j >'$TMP/tfs1.json' && '$DS' status -j >'$TMP/tfs2.json'"
+check "status: tracefs not mounted, then found where it is (/mnt), and never mounted by status" \
+	py tfsns "$TMP/tfs0.json" "$TMP/tfs1.json" "$TMP/tfs2.json" <<'EOF'
+import json, sys
+a, b, c = (json.load(open(f))["tracefs"] for f in sys.argv[1:4])
+assert a == {"mounted": False, "path": None}, a
+assert b == c == {"mounted": True, "path": "/mnt"}, (b, c)
+EOF
 check "status: no dirty-tracking user on this host, with the reason" \
 	grep -q '^dirty-tracking users  *none (no process has /dev/iommu or a VFIO container or device open)$' "$TMP/status.out"
 if [ "$fentry" = usable ]; then
