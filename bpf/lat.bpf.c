@@ -4,9 +4,10 @@
  *
  * Tracepoint ops (iommu:dirty_*) carry duration_ns: one program per event
  * buckets it (in usecs; with -m in msecs as well, see struct lat_hist).
- * Without -D the histograms are a per-CPU array indexed by op (plain adds
- * on this CPU's copy, summed by user space); with -D a hash keyed by (op,
- * domain) with atomic adds.
+ * Without -D the histograms are a per-CPU array indexed by op (summed by
+ * user space; plain adds on this CPU's copy from the tracepoint programs,
+ * atomic adds from the preemptible fexit programs); with -D a hash keyed
+ * by (op, domain) with atomic adds.
  *
  * The fentry/fexit ops time upstream functions that have no tracepoint:
  * fentry stores a timestamp in task-local storage (one slot per op), fexit
@@ -63,13 +64,31 @@ static __always_inline __u32 lat_slot(__u64 duration_ns, __u64 unit_ns)
 	return slot < DS_MAX_SLOTS ? slot : DS_MAX_SLOTS - 1;
 }
 
-/* this CPU's histogram of op: no other CPU writes it, no atomics */
-static __always_inline int lat_count_op(__u32 op, __u64 duration_ns, long ret)
+/*
+ * This CPU's histogram of op: no other CPU writes it.  Tracepoints call
+ * their programs with preemption disabled, and the dirty_* ones do not
+ * fire from interrupts: a tracepoint program's plain adds cannot be
+ * interleaved.  fentry/fexit programs run with migration disabled but
+ * preemptible: two tasks on one CPU can interleave in the same
+ * read-modify-write and lose an event, so fexit adds atomically (atomic is
+ * a constant after inlining).
+ */
+static __always_inline int lat_count_op(__u32 op, __u64 duration_ns, long ret,
+					bool atomic)
 {
 	struct lat_hist *h = bpf_map_lookup_elem(&hists, &op);
 
 	if (!h)
 		return 0;
+	if (atomic) {
+		__sync_fetch_and_add(&h->slots[lat_slot(duration_ns, 1000)], 1);
+		if (targ_ms)
+			__sync_fetch_and_add(&h->ms_slots[lat_slot(duration_ns, 1000000)], 1);
+		__sync_fetch_and_add(&h->sum_ns, duration_ns);
+		if (ret)
+			__sync_fetch_and_add(&h->errors, 1);
+		return 0;
+	}
 	h->slots[lat_slot(duration_ns, 1000)]++;
 	if (targ_ms)
 		h->ms_slots[lat_slot(duration_ns, 1000000)]++;
@@ -111,7 +130,7 @@ static __always_inline int lat_handle(__u32 op, __u64 duration_ns,
 		return 0;
 	if (targ_per_domain)
 		return lat_count_domain(op, duration_ns, domain_id, ret);
-	return lat_count_op(op, duration_ns, ret);
+	return lat_count_op(op, duration_ns, ret, false);
 }
 
 /* the tp_btf/raw_tp pair of iommu_dirty.bpf.h, without a full event */
@@ -165,7 +184,7 @@ static __always_inline int fn_exit(__u32 op, long ret)
 	if (!ts)
 		return 0;	/* attached while the call was running */
 	s->ts[i] = 0;
-	return lat_count_op(op, bpf_ktime_get_ns() - ts, ret);
+	return lat_count_op(op, bpf_ktime_get_ns() - ts, ret, true);
 }
 
 /* int f(struct iommufd_ucmd *ucmd): the iommufd ioctl handlers */

@@ -21,6 +21,8 @@ pkgs=(
 	clang llvm libbpf-dev bpftool libxml2-utils libjson-c-dev
 	# the CLI's --prom checks: promtool, the OpenMetrics parser
 	prometheus python3-prometheus-client
+	# tracefs lookup (libtracefs)
+	libtracefs-dev libtraceevent-dev
 )
 
 # apt-get waits for another package manager (an unattended upgrade, say)
@@ -28,7 +30,8 @@ pkgs=(
 apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 
 # arm64 libraries for the static guest build of the CLI (Debian multiarch)
-arm64_pkgs=(libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64)
+arm64_pkgs=(libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64
+	libtracefs-dev:arm64 libtraceevent-dev:arm64)
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	[ "$(id -u)" = 0 ] || die "need root to add the arm64 architecture"
 	progress deps "dpkg --add-architecture arm64"

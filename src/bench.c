@@ -17,6 +17,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,12 +199,47 @@ static void fill_header(struct ds_bench *b)
 		json_object_array_add(b->command, json_object_new_string(env.cmd[i]));
 }
 
-/* run the command with its stdout into @b; its exit status (or 128 + sig) */
-static int run(struct ds_bench *b, FILE *pass, char *err, size_t errlen)
+/* the benchmark program, while it runs: where SIGINT and SIGTERM go */
+static volatile pid_t bench_child;
+
+static void bench_forward(int sig)
+{
+	if (bench_child > 0)
+		kill(bench_child, sig);
+}
+
+/*
+ * SIGINT and SIGTERM go to the program (which may clean up, e.g. unmap
+ * its DMA), and bench reads its output to the end and reaps it as
+ * usual: no program is left running.  Blocked until the child's pid is
+ * known; the child gets the default actions and an empty mask back.
+ */
+static int forward_signals(sigset_t *old)
+{
+	struct sigaction sa = { .sa_handler = bench_forward, .sa_flags = SA_RESTART };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigemptyset(&sa.sa_mask);
+	if (sigprocmask(SIG_BLOCK, &set, old) ||
+	    sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -errno;
+	return 0;
+}
+
+/*
+ * run the command with its stdout into @b; its exit status, or 128 + the
+ * signal that ended it (also in *termsig, else 0)
+ */
+static int run(struct ds_bench *b, FILE *pass, char *err, size_t errlen,
+	       int *termsig)
 {
 	size_t cap = 0, lineno = 0, nsamples = 0;
 	char *line = NULL, reason[256];
 	int fds[2], status;
+	sigset_t mask;
 	ssize_t n;
 	pid_t pid;
 	FILE *in;
@@ -212,19 +248,30 @@ static int run(struct ds_bench *b, FILE *pass, char *err, size_t errlen)
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
+	if (forward_signals(&mask)) {
+		snprintf(err, errlen, "cannot set up signal handlers: %s",
+			 strerror(errno));
+		return -1;
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		return -1;
 	}
 	if (!pid) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		dup2(fds[1], STDOUT_FILENO);
 		execvp(env.cmd[0], env.cmd);
 		fprintf(stderr, "%s: cannot run %s: %s\n", ds_prog, env.cmd[0],
 			strerror(errno));
 		_exit(127);
 	}
+	bench_child = pid;
+	sigprocmask(SIG_SETMASK, &mask, NULL);	/* a pending signal goes now */
 	close(fds[1]);
 	in = fdopen(fds[0], "r");
 	while (in && (n = getline(&line, &cap, in)) >= 0) {
@@ -257,8 +304,10 @@ static int run(struct ds_bench *b, FILE *pass, char *err, size_t errlen)
 		close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	bench_child = 0;
 	if (!*err && !nsamples)
 		snprintf(err, errlen, "%s printed no bench-sample lines", env.cmd[0]);
+	*termsig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
@@ -283,17 +332,21 @@ int cmd_bench(int argc, char **argv)
 	};
 	struct ds_bench b;
 	char err[512] = "", reason[256];
-	int status, ret = 1;
+	int status, termsig = 0, ret = 1;
 	FILE *pass;
 
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL))
-		return 1;
+		return DS_EXIT_USAGE;
 	pass = strcmp(env.output, "-") ? stdout : stderr;
 	ds_bench_init(&b);
 	fill_header(&b);
-	status = run(&b, pass, err, sizeof(err));
+	status = run(&b, pass, err, sizeof(err), &termsig);
 	if (status < 0) {
 		ds_err("%s", err);
+	} else if (termsig) {
+		ds_err("%s killed by SIG%s: no bench file written", env.cmd[0],
+		       sigabbrev_np(termsig) ? sigabbrev_np(termsig) : "?");
+		ret = status;
 	} else if (status) {
 		ds_err("%s exited with status %d: no bench file written",
 		       env.cmd[0], status);

@@ -9,6 +9,8 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "bitmaps.h"
+#include "fn_targets.h"
+#include "lat.h"
 #include "trace_helpers.h"
 #include "bitmaps.skel.h"
 
@@ -19,31 +21,29 @@ struct ds_bm_source {
 	struct bitmaps_bpf *obj;
 };
 
-/*
- * The functions, in bitmaps.bpf.c's program names.  An "alt" target is
- * used only when the one before it is not in the kernel BTF (the compiler
- * may inline vfio_iommu_type1_dirty_pages into the container ioctl).
- */
-static const struct bm_target {
-	const char *func;
-	const char *module;	/* when not built in */
-	const char *prog;	/* <prog>_entry, <prog>_exit */
-	bool alt;
-} bm_targets[] = {
-	{ "iommufd_hwpt_get_dirty_bitmap", "iommufd", "get_bitmap", false },
-	{ "iommufd_hwpt_clear_dirty_bitmap", "iommufd", "clear_bitmap", false },
-	{ "vfio_iommu_type1_dirty_pages", "vfio_iommu_type1", "type1_dirty", false },
-	{ "vfio_iommu_type1_ioctl", "vfio_iommu_type1", "type1_ioctl", true },
-};
+/* ds_fn_targets[i] attached (the bitmaps ones that are in the BTF) */
+static bool bm_use[DS_FN_NR_TARGETS];
 
-#define BM_NR_TARGETS	(sizeof(bm_targets) / sizeof(bm_targets[0]))
+/* the ops of the targets record --bitmaps attaches */
+static unsigned int bm_ops(void)
+{
+	unsigned int ops = 0;
+	size_t i;
 
-static bool bm_use[BM_NR_TARGETS];
+	for (i = 0; i < DS_FN_NR_TARGETS; i++)
+		if (ds_fn_targets[i].bitmaps)
+			ops |= 1U << ds_fn_targets[i].op;
+	return ops;
+}
 
 bool ds_bm_source_check(bool verbose)
 {
+	const char *where[DS_FN_NR_TARGETS];
 	struct ds_fentry_probe probe;
+	char funcs[256], mods[128];
+	unsigned int need = bm_ops(), found;
 	size_t i;
+	__u32 op;
 
 	if (!ds_fentry_probe(NULL, &probe)) {
 		char ename[32];
@@ -53,32 +53,21 @@ bool ds_bm_source_check(bool verbose)
 		       probe.state == DS_FENTRY_ATTACH_FAILED ? " at attach" : "");
 		return false;
 	}
-	for (i = 0; i < BM_NR_TARGETS; i++) {
-		const struct bm_target *t = &bm_targets[i];
-		const char *where;
-
-		bm_use[i] = false;
-		if (t->alt && bm_use[i - 1])
+	found = ds_fn_resolve(need, true, bm_use, where);
+	for (op = DS_OP_NR; op < LAT_OP_NR; op++) {
+		if (!(need & (1U << op)) || (found & (1U << op)))
 			continue;
-		where = ds_btf_func_where(t->func, t->module);
-		if (where) {
-			bm_use[i] = true;
-			if (verbose)
-				fprintf(stderr, "%s: --bitmaps: fentry/fexit %s (%s)%s\n",
-					ds_prog, t->func, where,
-					t->alt ? ", VFIO_IOMMU_DIRTY_PAGES only" : "");
-			continue;
-		}
-		if (i + 1 < BM_NR_TARGETS && bm_targets[i + 1].alt)
-			continue;	/* the alternative decides */
-		if (t->alt)
-			ds_err("--bitmaps: %s, %s not in the kernel BTF (vmlinux, module %s)",
-			       bm_targets[i - 1].func, t->func, t->module);
-		else
-			ds_err("--bitmaps: %s not in the kernel BTF (vmlinux, module %s)",
-			       t->func, t->module);
+		ds_fn_op_funcs(op, true, funcs, sizeof(funcs), mods, sizeof(mods));
+		ds_err("--bitmaps: %s not in the kernel BTF (vmlinux, module %s)",
+		       funcs, mods);
 		return false;
 	}
+	for (i = 0; verbose && i < DS_FN_NR_TARGETS; i++)
+		if (bm_use[i])
+			fprintf(stderr, "%s: --bitmaps: fentry/fexit %s (%s)%s\n",
+				ds_prog, ds_fn_targets[i].func, where[i],
+				ds_fn_targets[i].alt ?
+				", VFIO_IOMMU_DIRTY_PAGES only" : "");
 	return true;
 }
 
@@ -90,11 +79,13 @@ static int bm_select(struct bitmaps_bpf *obj)
 	size_t i, d;
 	int err;
 
-	for (i = 0; i < BM_NR_TARGETS; i++) {
+	for (i = 0; i < DS_FN_NR_TARGETS; i++) {
+		if (!ds_fn_targets[i].bitmaps)
+			continue;
 		for (d = 0; d < 2; d++) {
 			struct bpf_program *p;
 
-			snprintf(name, sizeof(name), "%s_%s", bm_targets[i].prog,
+			snprintf(name, sizeof(name), "%s_%s", ds_fn_targets[i].prog,
 				 dir[d]);
 			p = bpf_object__find_program_by_name(obj->obj, name);
 			if (!p)

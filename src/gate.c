@@ -13,8 +13,8 @@
  *   - regression iff ratio > 1 + threshold, p(slower) < alpha and the
  *     bootstrap lower bound > 1 + min_effect; improvement symmetrically.
  *
- * Exit status 0 pass (improvements included), 1 regression, 2 usage or
- * input error (one line on stderr). docs/cli.md has the formats and rule.
+ * Exit status 0 pass (improvements included), 1 regression, 2 input error
+ * (one line on stderr), 64 usage error. docs/cli.md has the formats and rule.
  */
 #include <argp.h>
 #include <errno.h>
@@ -29,13 +29,14 @@
 #include "benchfile.h"
 #include "dirtyscope.h"
 #include "json.h"
+#include "opts.h"
 #include "stats.h"
 #include "svg.h"
 #include "trace_helpers.h"
 
 #define GATE_EXIT_PASS		0
 #define GATE_EXIT_REGRESSION	1
-#define GATE_EXIT_USAGE		2
+#define GATE_EXIT_INPUT		2
 
 #define GATE_CONFIG_FORMAT	"dirtyscope-gate-config"
 #define GATE_FORMAT		"dirtyscope-gate"
@@ -98,8 +99,7 @@ static struct env {
 	const char *result;
 	const char *junit;
 	bool update;
-	bool json;
-	bool pretty;
+	struct ds_opts o;	/* -j, -p */
 } env;
 
 static const struct argp_option opts[] = {
@@ -109,8 +109,6 @@ static const struct argp_option opts[] = {
 	{ "baseline", 'b', "BASELINE", 0, "the bench file to compare with", 0 },
 	{ "update-baseline", OPT_UPDATE, NULL, 0,
 	  "write RESULT's samples to BASELINE (atomically) and exit 0", 0 },
-	{ "json", 'j', NULL, 0, "JSON on stdout instead of the table", 0 },
-	{ "pretty", 'p', NULL, 0, "indent the JSON", 0 },
 	{ "junit", OPT_JUNIT, "FILE", 0,
 	  "also write JUnit XML to FILE (one testcase per metric)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
@@ -129,12 +127,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_UPDATE:
 		env.update = true;
 		break;
-	case 'j':
-		env.json = true;
-		break;
-	case 'p':
-		env.pretty = true;
-		break;
 	case OPT_JUNIT:
 		env.junit = arg;
 		break;
@@ -145,6 +137,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (env.result)
 			argp_error(state, "one RESULT only (extra argument '%s')", arg);
 		env.result = arg;
+		break;
+	case ARGP_KEY_INIT:
+		ds_opts_init(state, &env.o);
 		break;
 	case ARGP_KEY_END:
 		if (!env.result)
@@ -744,7 +739,7 @@ static int print_json(const struct gate_row *rows, size_t n,
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(top, "metrics", arr);
-	return ds_json_print(stdout, top, env.pretty);
+	return ds_json_print(stdout, top, env.o.pretty);
 }
 
 static void xml_attr(FILE *f, const char *name, const char *val)
@@ -823,12 +818,12 @@ static int update_baseline(const struct ds_bench *res, const struct gate_cfg *cf
 
 	if (check_run(env.result, res, cfg)) {
 		ds_err("%s", errbuf);
-		return GATE_EXIT_USAGE;
+		return GATE_EXIT_INPUT;
 	}
 	err = ds_bench_write_file(env.baseline, res);
 	if (err) {
 		ds_err("cannot write %s: %s", env.baseline, strerror(-err));
-		return GATE_EXIT_USAGE;
+		return GATE_EXIT_INPUT;
 	}
 	for (i = 0; i < res->nmetrics; i++) {
 		if (res->metrics[i].n < min)
@@ -848,7 +843,7 @@ static int gate(void)
 	struct gate_cfg cfg = {};
 	struct gate_row *rows = NULL;
 	size_t nrows = 0, i;
-	int ret = GATE_EXIT_USAGE, nreg = 0, nimp = 0, err;
+	int ret = GATE_EXIT_INPUT, nreg = 0, nimp = 0, err;
 	__u64 t0 = ds_mono_ns();
 	char reason[512];
 
@@ -910,7 +905,7 @@ static int gate(void)
 		nreg += rows[i].verdict == GATE_REGRESSION;
 		nimp += rows[i].verdict == GATE_IMPROVEMENT;
 	}
-	if (env.json)
+	if (env.o.json)
 		print_json(rows, nrows, &cfg, &res, &base, nreg, nimp);
 	else
 		print_table(rows, nrows, &cfg, &res, &base, nreg, nimp);
@@ -933,9 +928,14 @@ out:
 
 int cmd_gate(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &ds_json_pretty_argp, 0, NULL, 0 },
+		{},
+	};
 	static const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
+		.children = children,
 		.args_doc = "RESULT",
 		.doc = "Compare a benchmark run with a baseline, noise-aware.\v"
 		       "RESULT and BASELINE are bench files of 'dirtyscope bench'. "
@@ -946,13 +946,12 @@ int cmd_gate(int argc, char **argv)
 		       "significant at alpha and the bootstrap lower bound is "
 		       "above 1 + min_effect (an improvement symmetrically).\n\n"
 		       "Exit status: 0 pass (improvements included), 1 regression, "
-		       "2 usage or input error.\n\n"
+		       "2 input error, 64 usage error.\n\n"
 		       "  dirtyscope gate -c tests/gate/gate.conf -b tests/gate/baseline.json result.json\n"
 		       "  dirtyscope gate -c CONFIG -b BASELINE --update-baseline result.json",
 	};
 
-	argp_err_exit_status = GATE_EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return GATE_EXIT_USAGE;
+		return DS_EXIT_USAGE;
 	return gate();
 }

@@ -16,6 +16,7 @@
 #include "attach.h"
 #include "dirty_ops.h"
 #include "dirtyscope.h"
+#include "fn_targets.h"
 #include "histogram.h"
 #include "json.h"
 #include "lat_out.h"
@@ -31,13 +32,12 @@ enum {
 static struct env {
 	struct ds_opts o;
 	bool ms;
-	bool json;
 	bool timestamp;
 	bool per_domain;
 	bool filter_domain;
 	__u32 domain;
 	unsigned int op_mask;
-	bool fn_use[16];		/* lat_fn_targets[i] attached */
+	bool fn_use[DS_FN_NR_TARGETS];	/* ds_fn_targets[i] attached */
 } env = {
 	.o.interval = 99999999,
 	.o.count = 99999999,
@@ -45,7 +45,6 @@ static struct env {
 
 static const struct argp_option opts[] = {
 	{ "milliseconds", 'm', NULL, 0, "histograms in msecs (default usecs)", 0 },
-	{ "json", 'j', NULL, 0, "JSON output, one object per interval", 0 },
 	{ "timestamp", 'T', NULL, 0, "print a timestamp per interval", 0 },
 	{ "op", OPT_OP, "OP[,OP]", 0,
 	  "only these operations: split, merge, scan, clear (tracepoints, the "
@@ -56,30 +55,6 @@ static const struct argp_option opts[] = {
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
 	{},
 };
-
-/*
- * The functions of the fentry/fexit ops.  An "alt" target is used only
- * when the op's earlier targets are not in the kernel BTF: the compiler
- * may inline the static vfio_iommu_type1_dirty_pages into the container
- * ioctl, whose VFIO_IOMMU_DIRTY_PAGES calls are timed instead.
- */
-static const struct lat_fn_target {
-	__u32 op;
-	const char *func;
-	const char *module;	/* when not built in */
-	const char *prog;	/* <prog>_entry, <prog>_exit in lat.bpf.c */
-	bool alt;
-} lat_fn_targets[] = {
-	{ LAT_OP_GET_BITMAP, "iommufd_hwpt_get_dirty_bitmap", "iommufd", "get_bitmap", false },
-	{ LAT_OP_SET_TRACKING, "iommufd_hwpt_set_dirty_tracking", "iommufd", "set_tracking", false },
-	{ LAT_OP_CLEAR_BITMAP, "iommufd_hwpt_clear_dirty_bitmap", "iommufd", "clear_bitmap", false },
-	{ LAT_OP_TYPE1_DIRTY, "vfio_iommu_type1_dirty_pages", "vfio_iommu_type1", "type1_dirty", false },
-	{ LAT_OP_TYPE1_DIRTY, "vfio_iommu_type1_ioctl", "vfio_iommu_type1", "type1_ioctl", true },
-	{ LAT_OP_DMA_REPORT, "mlx5vf_tracker_read_and_clear", "mlx5_vfio_pci", "mlx5_report", false },
-	{ LAT_OP_DMA_REPORT, "pds_vfio_dma_logging_report", "pds_vfio_pci", "pds_report", false },
-};
-
-#define LAT_NR_TARGETS	(sizeof(lat_fn_targets) / sizeof(lat_fn_targets[0]))
 
 static int parse_ops(const char *arg, unsigned int *mask)
 {
@@ -107,9 +82,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'm':
 		env.ms = true;
-		break;
-	case 'j':
-		env.json = true;
 		break;
 	case 'T':
 		env.timestamp = true;
@@ -153,12 +125,12 @@ static int lat_fn_select(struct lat_bpf *obj)
 	size_t i, d;
 	int err;
 
-	for (i = 0; i < LAT_NR_TARGETS; i++) {
+	for (i = 0; i < DS_FN_NR_TARGETS; i++) {
 		for (d = 0; d < 2; d++) {
 			struct bpf_program *p;
 
 			snprintf(name, sizeof(name), "%s_%s",
-				 lat_fn_targets[i].prog, dir[d]);
+				 ds_fn_targets[i].prog, dir[d]);
 			p = bpf_object__find_program_by_name(obj->obj, name);
 			if (!p)
 				return -ENOENT;
@@ -168,9 +140,9 @@ static int lat_fn_select(struct lat_bpf *obj)
 		}
 		if (env.fn_use[i] && env.o.verbose)
 			fprintf(stderr, "%s: %s: fentry/fexit %s%s\n", ds_prog,
-				lat_op_name(lat_fn_targets[i].op),
-				lat_fn_targets[i].func,
-				lat_fn_targets[i].alt ?
+				lat_op_name(ds_fn_targets[i].op),
+				ds_fn_targets[i].func,
+				ds_fn_targets[i].alt ?
 				" (VFIO_IOMMU_DIRTY_PAGES only)" : "");
 	}
 	return 0;
@@ -185,35 +157,14 @@ static int lat_fn_select(struct lat_bpf *obj)
 static bool lat_fn_resolve(void)
 {
 	char funcs[256], mods[128];
-	bool found[LAT_OP_NR] = {};
-	size_t i;
+	unsigned int found;
 	__u32 op;
 
-	for (i = 0; i < LAT_NR_TARGETS; i++) {
-		const struct lat_fn_target *t = &lat_fn_targets[i];
-
-		if (!(env.op_mask & (1U << t->op)) || (t->alt && found[t->op]))
-			continue;
-		if (ds_btf_func_where(t->func, t->module)) {
-			env.fn_use[i] = true;
-			found[t->op] = true;
-		}
-	}
+	found = ds_fn_resolve(env.op_mask & LAT_FN_MASK, false, env.fn_use, NULL);
 	for (op = DS_OP_NR; op < LAT_OP_NR; op++) {
-		if (!(env.op_mask & (1U << op)) || found[op])
+		if (!(env.op_mask & (1U << op)) || (found & (1U << op)))
 			continue;
-		funcs[0] = mods[0] = '\0';
-		for (i = 0; i < LAT_NR_TARGETS; i++) {
-			const struct lat_fn_target *t = &lat_fn_targets[i];
-
-			if (t->op != op)
-				continue;
-			snprintf(funcs + strlen(funcs), sizeof(funcs) - strlen(funcs),
-				 "%s%s", funcs[0] ? ", " : "", t->func);
-			if (!strstr(mods, t->module))
-				snprintf(mods + strlen(mods), sizeof(mods) - strlen(mods),
-					 "%s%s", mods[0] ? ", " : "", t->module);
-		}
+		ds_fn_op_funcs(op, false, funcs, sizeof(funcs), mods, sizeof(mods));
 		if (op == LAT_OP_DMA_REPORT) {
 			ds_err("%s: %s not in the kernel BTF (modules %s not loaded): skipped",
 			       lat_op_name(op), funcs, mods);
@@ -349,6 +300,7 @@ int cmd_lat(int argc, char **argv)
 {
 	static const struct argp_child children[] = {
 		{ &ds_interval_argp, 0, NULL, 0 },
+		{ &ds_json_argp, 0, NULL, 0 },
 		{ &ds_prom_argp, 0, NULL, 0 },
 		{ &ds_attach_argp, 0, NULL, 0 },
 		{},
@@ -379,7 +331,7 @@ int cmd_lat(int argc, char **argv)
 
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
-		return 2;
+		return DS_EXIT_USAGE;
 	u = env.ms ? (struct lat_units){ "msecs", LAT_MS_NS } :
 		     (struct lat_units){ "usecs", LAT_US_NS };
 	if (!env.op_mask)
@@ -451,7 +403,7 @@ int cmd_lat(int argc, char **argv)
 		goto out;
 
 	fd = bpf_map__fd(env.per_domain ? obj->maps.dom_hists : obj->maps.hists);
-	if (!env.json)
+	if (!env.o.json)
 		printf("Tracing iommu dirty-tracking operations... Hit Ctrl-C to end.\n");
 	ds_note_dirty_users();
 	fflush(stdout);
@@ -477,7 +429,7 @@ int cmd_lat(int argc, char **argv)
 			       obj->bss->dropped - dropped, LAT_MAX_KEYS);
 			dropped = obj->bss->dropped;
 		}
-		if (env.json) {
+		if (env.o.json) {
 			ds_json_print(stdout, lat_json(cur, n, &u, env.per_domain,
 						       ds_wall_seconds(), now - t0,
 						       dropped), false);

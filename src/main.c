@@ -13,12 +13,6 @@
 
 const char *argp_program_version = "dirtyscope " DS_VERSION;
 
-struct ds_cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-};
-
 static const struct ds_cmd ds_cmds[] = {
 	{ "status", cmd_status, "what this kernel and machine support" },
 	{ "lat", cmd_lat, "latency histograms of split/merge/scan/clear" },
@@ -29,8 +23,6 @@ static const struct ds_cmd ds_cmds[] = {
 	{ "bench", cmd_bench, "run a benchmark program, write its samples for gate" },
 	{ "gate", cmd_gate, "compare a benchmark run with a baseline (CI latency gate)" },
 };
-
-#define DS_NR_CMDS	(sizeof(ds_cmds) / sizeof(ds_cmds[0]))
 
 volatile sig_atomic_t ds_exiting;
 
@@ -49,18 +41,6 @@ int ds_setup_signals(void)
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
 		return -errno;
 	return 0;
-}
-
-long ds_parse_positive(const char *s)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0)
-		return -1;
-	return v;
 }
 
 __u64 ds_mono_ns(void)
@@ -107,59 +87,122 @@ const char *ds_clock_str(char *buf, size_t len)
 	return buf;
 }
 
-static void ds_usage(FILE *f)
+static void ds_usage(FILE *f, const char *what, const struct ds_cmd *cmds,
+		     size_t n)
 {
 	size_t i;
 
-	fprintf(f, "Usage: %s <command> [options]\n\nCommands:\n", ds_prog);
-	for (i = 0; i < DS_NR_CMDS; i++)
-		fprintf(f, "  %-9s %s%s\n", ds_cmds[i].name, ds_cmds[i].summary,
-			ds_cmds[i].fn ? "" : " (not yet implemented)");
-	fprintf(f, "\n'%s <command> --help' for the options of a command.\n",
-		ds_prog);
+	fprintf(f, "Usage: %s COMMAND [OPTION...]\n\nCommands:\n", what);
+	for (i = 0; i < n; i++)
+		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\n'%s COMMAND --help' (or '%s help COMMAND') for the options of a command.\n",
+		what, what);
 }
 
-/* exact name, or an unambiguous prefix ("st" for status) */
-static const struct ds_cmd *ds_find_cmd(const char *name)
+/*
+ * The command of a name: itself, or the one command it is a prefix of
+ * ("st" for status).  NULL when none; *ambiguous when more than one.
+ */
+static const struct ds_cmd *ds_find_cmd(const struct ds_cmd *cmds, size_t n,
+					const char *name, bool *ambiguous)
 {
 	const struct ds_cmd *found = NULL;
-	size_t i, n = strlen(name);
+	size_t i, len = strlen(name);
 
-	for (i = 0; i < DS_NR_CMDS; i++) {
-		if (!strcmp(ds_cmds[i].name, name))
-			return &ds_cmds[i];
-		if (n && !strncmp(ds_cmds[i].name, name, n)) {
+	*ambiguous = false;
+	for (i = 0; i < n; i++) {
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+		if (len && !strncmp(cmds[i].name, name, len)) {
 			if (found)
-				return NULL;
-			found = &ds_cmds[i];
+				*ambiguous = true;
+			found = &cmds[i];
 		}
 	}
-	return found;
+	return *ambiguous ? NULL : found;
+}
+
+/* "status, lat, ..." or the commands name is a prefix of */
+static void ds_cmd_list(const struct ds_cmd *cmds, size_t n, const char *prefix,
+			char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && o < len; i++) {
+		if (prefix && strncmp(cmds[i].name, prefix, strlen(prefix)))
+			continue;
+		o += snprintf(buf + o, len - o, "%s%s", o ? ", " : "", cmds[i].name);
+	}
+}
+
+int ds_dispatch(const char *what, const struct ds_cmd *cmds, size_t n,
+		int argc, char **argv)
+{
+	/* "dirtyscope policy" -> "policy: " in errors, "" for the top level */
+	const char *sub = strchr(what, ' ');
+	const struct ds_cmd *cmd;
+	char list[256], *name;
+	char **args = NULL;
+	bool help = false, ambiguous;
+	int i, ret;
+
+	if (argc < 2) {
+		ds_usage(stderr, what, cmds, n);
+		return DS_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "--help")) {
+		if (argc == 2 || strcmp(argv[1], "help")) {
+			ds_usage(stdout, what, cmds, n);
+			return 0;
+		}
+		/* help COMMAND [SUBCOMMAND...]: COMMAND [SUBCOMMAND...] --help */
+		help = true;
+		argv++;
+		argc--;
+	}
+	cmd = ds_find_cmd(cmds, n, argv[1], &ambiguous);
+	if (!cmd) {
+		ds_cmd_list(cmds, n, ambiguous ? argv[1] : NULL, list, sizeof(list));
+		ds_err("%s%s%s command '%s' (%s)", sub ? sub + 1 : "", sub ? ": " : "",
+		       ambiguous ? "ambiguous" : "unknown", argv[1], list);
+		return DS_EXIT_USAGE;
+	}
+	/* argp prints "dirtyscope lat" in usage and errors */
+	if (asprintf(&name, "%s %s", what, cmd->name) < 0) {
+		ds_err("out of memory");
+		return 1;
+	}
+	if (help) {
+		/* argp may permute it: a writable copy, NULL-terminated */
+		args = calloc(argc + 1, sizeof(*args));
+		if (!args) {
+			free(name);
+			ds_err("out of memory");
+			return 1;
+		}
+		args[0] = name;
+		for (i = 2; i < argc; i++)
+			args[i - 1] = argv[i];
+		args[argc - 1] = (char *)"--help";
+		ret = cmd->fn(argc, args);
+	} else {
+		argv[1] = name;
+		ret = cmd->fn(argc - 1, argv + 1);
+	}
+	free(args);
+	free(name);
+	return ret;
 }
 
 int main(int argc, char **argv)
 {
-	const struct ds_cmd *cmd;
-	char name[64];
-
-	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "--help")) {
-		ds_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "-V") ||
-	    !strcmp(argv[1], "--version")) {
+	if (argc >= 2 && (!strcmp(argv[1], "version") || !strcmp(argv[1], "-V") ||
+			  !strcmp(argv[1], "--version"))) {
 		printf("%s\n", argp_program_version);
 		return 0;
 	}
-	cmd = ds_find_cmd(argv[1]);
-	if (!cmd) {
-		ds_err("unknown or ambiguous command '%s' (try '%s help')",
-		       argv[1], ds_prog);
-		return 2;
-	}
-	/* argp prints "dirtyscope lat" in usage and errors */
-	snprintf(name, sizeof(name), "%s %s", ds_prog, cmd->name);
-	argv[1] = name;
-	return cmd->fn(argc - 1, argv + 1);
+	return ds_dispatch(ds_prog, ds_cmds, sizeof(ds_cmds) / sizeof(ds_cmds[0]),
+			   argc, argv);
 }

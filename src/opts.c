@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The option groups of opts.h. */
 #include <argp.h>
-#include <errno.h>
-#include <stdlib.h>
+#include <limits.h>
+#include <stdint.h>
 
 #include "dirtyscope.h"
+#include "numparse.h"
 #include "opts.h"
 
 enum {
@@ -24,12 +25,9 @@ void ds_opts_init(struct argp_state *state, struct ds_opts *opts)
 
 __u32 ds_parse_domain(struct argp_state *state, const char *arg)
 {
-	char *end;
-	long v;
+	uint64_t v = 0;
 
-	errno = 0;
-	v = strtol(arg, &end, 0);
-	if (errno || end == arg || v < 0 || v > 0xffffffffL)
+	if (ds_parse_u64(arg, NULL, 0, UINT32_MAX, &v))
 		argp_error(state, "invalid domain id: %s", arg);
 	return v;
 }
@@ -37,20 +35,20 @@ __u32 ds_parse_domain(struct argp_state *state, const char *arg)
 static error_t parse_interval(int key, char *arg, struct argp_state *state)
 {
 	struct ds_opts *o = state->input;
-	long v;
+	uint64_t v = 0;
 
 	if (key != ARGP_KEY_ARG)
 		return ARGP_ERR_UNKNOWN;
-	v = ds_parse_positive(arg);
-	if (v < 0)
+	if (o->nargs >= 2)
+		argp_error(state, "unexpected argument '%s' (at most [interval] [count])",
+			   arg);
+	if (ds_parse_u64(arg, NULL, 1, LONG_MAX, &v))
 		argp_error(state, "invalid %s: %s", o->nargs ? "count" : "interval",
 			   arg);
 	if (o->nargs == 0)
 		o->interval = v;
-	else if (o->nargs == 1)
-		o->count = v;
 	else
-		argp_usage(state);
+		o->count = v;
 	o->nargs++;
 	return 0;
 }
@@ -123,4 +121,42 @@ static error_t parse_attach(int key, char *arg, struct argp_state *state)
 const struct argp ds_attach_argp = {
 	.options = attach_opts,
 	.parser = parse_attach,
+};
+
+static const struct argp_option json_opts[] = {
+	{ "json", 'j', NULL, 0, "JSON output", 0 },
+	{},
+};
+
+static const struct argp_option json_pretty_opts[] = {
+	{ "json", 'j', NULL, 0, "JSON output", 0 },
+	{ "pretty", 'p', NULL, 0, "indented JSON output (implies -j)", 0 },
+	{},
+};
+
+static error_t parse_json(int key, char *arg, struct argp_state *state)
+{
+	struct ds_opts *o = state->input;
+
+	(void)arg;
+	switch (key) {
+	case 'p':
+		o->pretty = true;
+		/* fall through */
+	case 'j':
+		o->json = true;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+const struct argp ds_json_argp = {
+	.options = json_opts,
+	.parser = parse_json,
+};
+
+const struct argp ds_json_pretty_argp = {
+	.options = json_pretty_opts,
+	.parser = parse_json,
 };

@@ -23,11 +23,16 @@ struct ds_opts {
 	enum ds_om_dialect prom_format;	/* --prom-format */
 	enum ds_tp_mode mode;		/* --attach */
 	bool verbose;			/* -v */
+	bool json;			/* -j, or -p */
+	bool pretty;			/* -p: indented JSON (implies -j) */
 };
 
 extern const struct argp ds_interval_argp;	/* [interval] [count] */
 extern const struct argp ds_prom_argp;		/* --prom, --prom-format */
 extern const struct argp ds_attach_argp;	/* --attach, -v */
+extern const struct argp ds_json_argp;		/* -j */
+/* -j, -p: indented JSON, implying -j (as in bpftool) */
+extern const struct argp ds_json_pretty_argp;
 
 void ds_opts_init(struct argp_state *state, struct ds_opts *opts);
 /* -d ID: an iommu domain id (u32), or an argp usage error */

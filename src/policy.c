@@ -18,6 +18,8 @@
 #include <string.h>
 #include "dirtyscope.h"
 #include "json.h"
+#include "numparse.h"
+#include "opts.h"
 #include "polsim.h"
 #include "precopy.h"
 #include "precopy_out.h"
@@ -51,7 +53,7 @@ static struct env {
 	struct ds_wl wl;
 	uint64_t rate;
 	uint64_t horizon_s;
-	bool json;
+	struct ds_opts o;		/* -j */
 	bool pol_given;
 	const char *file;
 	const char *compare;
@@ -99,17 +101,6 @@ static int parse_policies(const char *s)
 	return ret;
 }
 
-static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return !errno && !*end && *v >= min && *v <= max;
-}
-
 static const struct argp_option common_opts[] = {
 	{ "policy", 'p', "P[,P]", 0,
 	  "policies: eager, manual[:MiB], chunked:MiB, adaptive (default "
@@ -124,7 +115,6 @@ static const struct argp_option common_opts[] = {
 	{ "horizon", OPT_HORIZON, "SECONDS", 0,
 	  "simulate at most this long (default: simulate 60, replay four "
 	  "times the recording + 1 s)", 0 },
-	{ "json", 'j', NULL, 0, "JSON output", 0 },
 	{},
 };
 
@@ -139,33 +129,30 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		env.pol_given = true;
 		break;
 	case OPT_SEND_US:
-		if (!parse_u64(arg, 1, 1000000, &v))
+		if (ds_parse_u64(arg, NULL, 1, 1000000, &v))
 			argp_error(state, "invalid --send-us: %s", arg);
 		env.par.send_ns = v * 1000;
 		break;
 	case OPT_DOWNTIME_US:
-		if (!parse_u64(arg, 0, 100000000, &v))
+		if (ds_parse_u64(arg, NULL, 0, 100000000, &v))
 			argp_error(state, "invalid --downtime-us: %s", arg);
 		env.par.downtime_ns = v * 1000;
 		break;
 	case OPT_MAX_ITERS:
-		if (!parse_u64(arg, 0, DS_MIG_MAX_ITERS, &v))
+		if (ds_parse_u64(arg, NULL, 0, DS_MIG_MAX_ITERS, &v))
 			argp_error(state, "invalid --max-iters: %s (0-%d)", arg,
 				   DS_MIG_MAX_ITERS);
 		env.par.max_iters = v;
 		break;
 	case OPT_SEED:
-		if (!parse_u64(arg, 0, UINT64_MAX, &v))
+		if (ds_parse_u64(arg, NULL, 0, UINT64_MAX, &v))
 			argp_error(state, "invalid --seed: %s", arg);
 		env.seed = v;
 		break;
 	case OPT_HORIZON:
-		if (!parse_u64(arg, 1, 3600, &v))
+		if (ds_parse_u64(arg, NULL, 1, 3600, &v))
 			argp_error(state, "invalid --horizon: %s", arg);
 		env.horizon_s = v;
-		break;
-	case 'j':
-		env.json = true;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -180,6 +167,7 @@ static const struct argp common_argp = {
 
 static const struct argp_child common_children[] = {
 	{ &common_argp, 0, NULL, 0 },
+	{ &ds_json_argp, 0, NULL, 0 },
 	{},
 };
 
@@ -189,23 +177,60 @@ struct result {
 	struct ds_pol pol;
 	struct ds_mig_stats st;
 	int err;
+	uint64_t horizon_ns;	/* the simulated time the run had */
 };
+
+/*
+ * Why a run failed, in words.  -ERANGE: the simulator knows the device's
+ * writes up to the horizon only, and the migration had not ended there.
+ */
+static const char *run_failure(const struct result *r, char *buf, size_t len)
+{
+	if (r->err == -ERANGE)
+		snprintf(buf, len, "the migration had not ended at the %g s horizon "
+			 "of simulated time (simulate longer with --horizon SECONDS, "
+			 "at most 3600)", r->horizon_ns / 1e9);
+	else
+		snprintf(buf, len, "%s", strerror(-r->err));
+	return buf;
+}
+
+/* a failed run in -j output: the policy and why (never left out) */
+static struct json_object *failed_json(const struct result *r)
+{
+	struct json_object *o = json_object_new_object();
+	char name[32], why[256], ename[32];
+
+	ds_pol_format(&r->pol, name, sizeof(name));
+	json_object_object_add(o, "policy", json_object_new_string(name));
+	json_object_object_add(o, "error", json_object_new_string(
+		run_failure(r, why, sizeof(why))));
+	json_object_object_add(o, "errno", json_object_new_string(
+		ds_errno_name(r->err, ename, sizeof(ename))));
+	return o;
+}
 
 static void print_results(struct result *res, int n, const char *what,
 			  struct json_object *extra)
 {
 	struct json_object *o, *a;
-	char name[32];
+	char name[32], why[256];
 	int i;
 
-	if (env.json) {
+	/* one line each on stderr, whatever the output */
+	for (i = 0; i < n; i++) {
+		if (!res[i].err)
+			continue;
+		ds_pol_format(&res[i].pol, name, sizeof(name));
+		ds_err("%s: %s", name, run_failure(&res[i], why, sizeof(why)));
+	}
+	if (env.o.json) {
 		o = extra ? extra : json_object_new_object();
 		a = json_object_new_array();
 		for (i = 0; i < n; i++)
-			if (!res[i].err)
-				json_object_array_add(a, ds_mig_to_json(&res[i].pol,
-									&env.par,
-									&res[i].st));
+			json_object_array_add(a, res[i].err ? failed_json(&res[i]) :
+					      ds_mig_to_json(&res[i].pol, &env.par,
+							     &res[i].st));
 		json_object_object_add(o, "runs", a);
 		ds_json_print(stdout, o, false);
 		return;
@@ -214,7 +239,10 @@ static void print_results(struct result *res, int n, const char *what,
 	ds_mig_print_header(stdout);
 	for (i = 0; i < n; i++) {
 		ds_pol_format(&res[i].pol, name, sizeof(name));
-		if (res[i].err)
+		if (res[i].err == -ERANGE)
+			printf("%-12s failed: not ended at the %g s horizon (--horizon)\n",
+			       name, res[i].horizon_ns / 1e9);
+		else if (res[i].err)
 			printf("%-12s failed: %s\n", name, strerror(-res[i].err));
 		else
 			ds_mig_print_row(stdout, name, &res[i].st);
@@ -242,23 +270,27 @@ static error_t parse_sim(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid workload: %s", arg);
 		break;
 	case 'r':
-		if (!parse_u64(arg, 1, 100000000, &v))
+		if (ds_parse_u64(arg, NULL, 1, 100000000, &v))
 			argp_error(state, "invalid --rate: %s", arg);
 		env.rate = v;
 		break;
 	case OPT_SIZE:
-		if (!parse_u64(arg, 1, 1 << 20, &v))
+		if (ds_parse_u64(arg, NULL, 1, 1 << 20, &v))
 			argp_error(state, "invalid --size: %s", arg);
 		env.size_mib = v;
 		break;
 	case OPT_PGSIZE:
-		if (!parse_u64(arg, 512, 1 << 30, &v) || v & (v - 1))
+		if (ds_parse_u64(arg, NULL, 512, 1 << 30, &v) || v & (v - 1))
 			argp_error(state, "invalid --pgsize: %s (a power of two)",
 				   arg);
 		env.par.pgsize = v;
 		break;
 	case ARGP_KEY_ARG:
-		argp_usage(state);
+		argp_error(state, "unexpected argument '%s' (simulate takes options only)",
+			   arg);
+		break;
+	case ARGP_KEY_INIT:
+		ds_opts_init(state, &env.o);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -289,26 +321,28 @@ static int policy_simulate(int argc, char **argv)
 	int i, ret, status = 0;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return 2;
+		return DS_EXIT_USAGE;
 	env.par.npages = (env.size_mib << 20) / env.par.pgsize;
 	if (!env.par.npages) {
 		ds_err("--size %" PRIu64 " MiB holds no %" PRIu64 "-byte page",
 		       env.size_mib, env.par.pgsize);
-		return 2;
+		return DS_EXIT_USAGE;
 	}
 	ds_wl_format(&env.wl, wname, sizeof(wname));
 	for (i = 0; i < env.npol; i++) {
 		res[i].pol = env.pol[i];
+		res[i].horizon_ns = (env.horizon_s ? env.horizon_s : 60) *
+				    1000000000ULL;
 		wl = env.wl;
 		ret = ds_wl_init(&wl, env.par.npages, env.rate, env.seed);
 		if (ret) {
 			ds_err("workload %s on %" PRIu64 " pages: %s", wname,
 			       env.par.npages, strerror(-ret));
-			return 2;
+			/* EINVAL: a ring larger than the range */
+			return ret == -EINVAL ? DS_EXIT_USAGE : 1;
 		}
-		ret = ds_sim_init_workload(&sim, &wl,
-					   (env.horizon_s ? env.horizon_s : 60) *
-					   1000000000ULL, &ds_lat_default);
+		ret = ds_sim_init_workload(&sim, &wl, res[i].horizon_ns,
+					   &ds_lat_default);
 		ds_wl_free(&wl);
 		if (!ret) {
 			ds_sim_backend(&sim, &be);
@@ -323,7 +357,7 @@ static int policy_simulate(int argc, char **argv)
 		 "simulated: %s, %" PRIu64 " writes/s, %" PRIu64 " pages of %"
 		 PRIu64 " bytes, %" PRIu64 " us/page", wname, env.rate,
 		 env.par.npages, env.par.pgsize, env.par.send_ns / 1000);
-	if (env.json) {
+	if (env.o.json) {
 		o = json_object_new_object();
 		json_object_object_add(o, "workload", json_object_new_string(wname));
 		json_object_object_add(o, "rate", json_object_new_uint64(env.rate));
@@ -349,12 +383,23 @@ static const struct argp_option replay_opts[] = {
 	{},
 };
 
+/* REL:PAGES:ITERS, e.g. 0.15:24:1 */
+static int parse_tolerance(const char *s, struct ds_mig_tolerance *t)
+{
+	uint64_t pages, iters;
+	const char *p;
+	double rel;
+
+	if (ds_parse_double(s, &p, 0, 10, &rel) || *p++ != ':' ||
+	    ds_parse_u64(p, &p, 0, UINT32_MAX, &pages) || *p++ != ':' ||
+	    ds_parse_u64(p, NULL, 0, UINT32_MAX, &iters))
+		return -EINVAL;
+	*t = (struct ds_mig_tolerance){ rel, pages, iters };
+	return 0;
+}
+
 static error_t parse_replay(int key, char *arg, struct argp_state *state)
 {
-	unsigned int pages, iters;
-	double rel;
-	char c;
-
 	switch (key) {
 	case OPT_COMPARE:
 		env.compare = arg;
@@ -362,22 +407,24 @@ static error_t parse_replay(int key, char *arg, struct argp_state *state)
 	case OPT_OVERHEAD: {
 		uint64_t v;
 
-		if (!parse_u64(arg, 0, 1000000, &v))
+		if (ds_parse_u64(arg, NULL, 0, 1000000, &v))
 			argp_error(state, "invalid --call-overhead-us: %s", arg);
 		env.overhead_ns = v * 1000;
 		env.overhead_given = true;
 		break;
 	}
 	case OPT_TOLERANCE:
-		if (sscanf(arg, "%lf:%u:%u%c", &rel, &pages, &iters, &c) != 3 ||
-		    rel < 0 || rel > 10)
-			argp_error(state, "invalid --tolerance: %s", arg);
-		env.tol = (struct ds_mig_tolerance){ rel, pages, iters };
+		if (parse_tolerance(arg, &env.tol))
+			argp_error(state, "invalid --tolerance: %s (REL:PAGES:ITERS, REL "
+				   "0-10, PAGES and ITERS whole numbers)", arg);
 		break;
 	case ARGP_KEY_ARG:
 		if (env.file)
-			argp_usage(state);
+			argp_error(state, "one FILE only (extra argument '%s')", arg);
 		env.file = arg;
+		break;
+	case ARGP_KEY_INIT:
+		ds_opts_init(state, &env.o);
 		break;
 	case ARGP_KEY_END:
 		if (!env.file)
@@ -639,10 +686,13 @@ static int replay_one(struct replay_ctx *c, struct result *r, bool follow)
 	struct ds_sim sim;
 	int ret, k;
 
-	ret = ds_replay_build(c->obs, c->nobs, env.par.npages,
-			      env.horizon_s ? env.horizon_s * 1000000000ULL :
-			      4 * span + 1000000000ULL, env.seed, &sim,
-			      &c->info);
+	r->horizon_ns = env.horizon_s ? env.horizon_s * 1000000000ULL :
+			4 * span + 1000000000ULL;
+	/* ds_replay_build() extends it to the recording */
+	if (r->horizon_ns < span)
+		r->horizon_ns = span;
+	ret = ds_replay_build(c->obs, c->nobs, env.par.npages, r->horizon_ns,
+			      env.seed, &sim, &c->info);
 	if (!ret) {
 		for (k = 0; k < DS_CALL_NR; k++)
 			sim.lat.call[k].a_ns += env.overhead_ns;
@@ -773,10 +823,12 @@ static int compare_run(struct replay_ctx *c)
 	replay_one(c, &model, false);
 	ret = replay_one(c, &r, true);
 	if (ret) {
-		ds_err("replay failed: %s", strerror(-ret));
+		char why[256];
+
+		ds_err("replay failed: %s", run_failure(&r, why, sizeof(why)));
 		return 1;
 	}
-	if (!env.json) {
+	if (!env.o.json) {
 		print_info(c);
 		printf("followed the recording: %zu of its %zu calls at their "
 		       "recorded times", c->followed, c->nobs);
@@ -792,7 +844,7 @@ static int compare_run(struct replay_ctx *c)
 			       "not converged");
 		printf("%-12s %10s %10s\n", "", "run", "replay");
 	}
-	ok = ds_mig_agree(env.json ? NULL : stdout, &live, &r.st, &env.tol);
+	ok = ds_mig_agree(env.o.json ? NULL : stdout, &live, &r.st, &env.tol);
 	/*
 	 * Every recorded call followed: the replay read the run's bitmaps
 	 * and made its decisions on them, so what they decide is equal, not
@@ -805,11 +857,11 @@ static int compare_run(struct replay_ctx *c)
 		live.final_pages == r.st.final_pages && live.iters == r.st.iters;
 	if (all && !exact) {
 		ok = false;
-		if (!env.json)
+		if (!env.o.json)
 			printf("every call followed, yet sent, resent, final_pages "
 			       "or iters differ: they must be equal\n");
 	}
-	if (env.json) {
+	if (env.o.json) {
 		o = info_json(c);
 		json_object_object_add(o, "agree", json_object_new_boolean(ok));
 		json_object_object_add(o, "exact", json_object_new_boolean(exact));
@@ -857,7 +909,7 @@ static int policy_replay(int argc, char **argv)
 	int i, status = 0;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return 2;
+		return DS_EXIT_USAGE;
 	if (replay_load(&c)) {
 		replay_free(&c);
 		return 1;
@@ -872,9 +924,9 @@ static int policy_replay(int argc, char **argv)
 		if (replay_one(&c, &res[i], false))
 			status = 1;
 	}
-	if (!env.json)
+	if (!env.o.json)
 		print_info(&c);
-	print_results(res, env.npol, "", env.json ? info_json(&c) : NULL);
+	print_results(res, env.npol, "", env.o.json ? info_json(&c) : NULL);
 	replay_free(&c);
 	return status;
 }
@@ -920,7 +972,7 @@ static int policy_recommend(int argc, char **argv)
 	int i;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return 2;
+		return DS_EXIT_USAGE;
 	if (!env.pol_given) {
 		ds_pol_parse("manual:1", &env.pol[env.npol++]);
 		ds_pol_parse("manual:8", &env.pol[env.npol++]);
@@ -938,12 +990,15 @@ static int policy_recommend(int argc, char **argv)
 			eager = &res[i];
 	}
 	if (best->err) {
-		ds_err("no policy could be replayed: %s", strerror(-best->err));
+		char why[256];
+
+		ds_err("no policy could be replayed: %s",
+		       run_failure(best, why, sizeof(why)));
 		replay_free(&c);
 		return 1;
 	}
 	ds_pol_format(&best->pol, name, sizeof(name));
-	if (env.json) {
+	if (env.o.json) {
 		o = info_json(&c);
 		json_object_object_add(o, "recommend", json_object_new_string(name));
 		print_results(res, env.npol, "", o);
@@ -974,11 +1029,7 @@ static int policy_recommend(int argc, char **argv)
 
 /* --- dispatch -------------------------------------------------------------- */
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-} subcmds[] = {
+static const struct ds_cmd subcmds[] = {
 	{ "simulate", policy_simulate, "run the policies on a generated workload" },
 	{ "replay", policy_replay, "run them on a recorded migration's writes" },
 	{ "recommend", policy_recommend, "name the best policy for a recording" },
@@ -986,30 +1037,8 @@ static const struct {
 
 int cmd_policy(int argc, char **argv)
 {
-	char name[64];
-	size_t i;
-
 	env_defaults();
 	parse_policies(DEFAULT_POLICIES);
-	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "-h")) {
-		FILE *f = argc < 2 ? stderr : stdout;
-
-		fprintf(f, "Usage: dirtyscope policy COMMAND [OPTION...]\n\n");
-		for (i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
-			fprintf(f, "  %-10s %s\n", subcmds[i].name,
-				subcmds[i].summary);
-		fprintf(f, "\n'dirtyscope policy COMMAND --help' for its options.\n");
-		return argc < 2 ? 2 : 0;
-	}
-	for (i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++) {
-		if (strcmp(argv[1], subcmds[i].name))
-			continue;
-		snprintf(name, sizeof(name), "dirtyscope policy %s", argv[1]);
-		argv[1] = name;
-		return subcmds[i].fn(argc - 1, argv + 1);
-	}
-	ds_err("policy: unknown command '%s' (simulate, replay, recommend)",
-	       argv[1]);
-	return 2;
+	return ds_dispatch("dirtyscope policy", subcmds,
+			   sizeof(subcmds) / sizeof(subcmds[0]), argc, argv);
 }

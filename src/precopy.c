@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "numparse.h"
 #include "precopy.h"
 
 int ds_pol_parse(const char *s, struct ds_pol *p)
 {
-	unsigned long v;
-	char *end;
+	uint64_t v;
 
 	memset(p, 0, sizeof(*p));
 	if (!strcmp(s, "eager")) {
@@ -35,11 +35,8 @@ int ds_pol_parse(const char *s, struct ds_pol *p)
 	} else {
 		return -EINVAL;
 	}
-	if (*s < '1' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > (1UL << 20))
+	/* one spelling per policy: "manual:1", not "manual:01" */
+	if (*s == '0' || ds_parse_u64(s, NULL, 1, 1U << 20, &v))
 		return -EINVAL;
 	p->chunk_mib = v;
 	return 0;

@@ -24,7 +24,6 @@
 
 static struct env {
 	struct ds_opts o;
-	bool json;
 	bool timestamp;
 	bool filter_domain;
 	__u32 domain;
@@ -34,7 +33,6 @@ static struct env {
 };
 
 static const struct argp_option opts[] = {
-	{ "json", 'j', NULL, 0, "JSON output, one object per interval", 0 },
 	{ "timestamp", 'T', NULL, 0, "print a timestamp per interval", 0 },
 	{ "domain", 'd', "ID", 0, "only this iommu domain id", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
@@ -44,9 +42,6 @@ static const struct argp_option opts[] = {
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
-	case 'j':
-		env.json = true;
-		break;
 	case 'T':
 		env.timestamp = true;
 		break;
@@ -110,6 +105,7 @@ int cmd_rate(int argc, char **argv)
 {
 	static const struct argp_child children[] = {
 		{ &ds_interval_argp, 0, NULL, 0 },
+		{ &ds_json_argp, 0, NULL, 0 },
 		{ &ds_prom_argp, 0, NULL, 0 },
 		{ &ds_attach_argp, 0, NULL, 0 },
 		{},
@@ -140,7 +136,7 @@ int cmd_rate(int argc, char **argv)
 
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
-		return 2;
+		return DS_EXIT_USAGE;
 
 	ds_libbpf_setup(env.o.verbose);
 	if (!ds_require_privs() || !ds_require_btf() ||
@@ -169,7 +165,7 @@ int cmd_rate(int argc, char **argv)
 	}
 	if (env.o.prom && rate_write_prom(cum, 0))
 		goto out;
-	if (!env.json)
+	if (!env.o.json)
 		printf("Tracing iommu:dirty_scan... Hit Ctrl-C to end.\n");
 	ds_note_dirty_users();
 	fflush(stdout);
@@ -212,7 +208,7 @@ int cmd_rate(int argc, char **argv)
 			dropped = ds_stream_dropped(stream);
 			overflow = buf.overflow;
 		}
-		if (env.json) {
+		if (env.o.json) {
 			ds_json_print(stdout, ds_rate_json(rows, n, ds_wall_seconds(),
 							   now - t0,
 							   dropped + overflow),

@@ -11,6 +11,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "bmcap.h"
 #include "dirty_ops.h"
 #include "dirtyscope.h"
+#include "numparse.h"
 #include "opts.h"
 #include "recfile.h"
 #include "stream.h"
@@ -54,15 +56,14 @@ static const struct argp_option opts[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	long v;
+	uint64_t v = 0;
 
 	switch (key) {
 	case 'o':
 		env.output = arg;
 		break;
 	case 'd':
-		v = ds_parse_positive(arg);
-		if (v < 0)
+		if (ds_parse_u64(arg, NULL, 1, LONG_MAX, &v))
 			argp_error(state, "invalid duration: %s", arg);
 		env.duration = v;
 		break;
@@ -289,7 +290,7 @@ int cmd_record(int argc, char **argv)
 
 	err = argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 	if (err)
-		return 2;
+		return DS_EXIT_USAGE;
 
 	ds_libbpf_setup(env.o.verbose);
 	if (!ds_require_privs() || !ds_require_btf())

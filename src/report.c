@@ -9,6 +9,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "dirty_ops.h"
 #include "dirtyscope.h"
 #include "heatmap.h"
+#include "numparse.h"
 #include "opts.h"
 #include "json.h"
 #include "lat_out.h"
@@ -35,18 +37,16 @@ enum {
 
 static struct env {
 	const char *file;
-	bool json;
 	bool ms;
 	bool per_domain;
 	const char *svg;
 	const char *hist_svg;
-	struct ds_opts o;	/* --prom, --prom-format */
+	struct ds_opts o;	/* -j, --prom, --prom-format */
 	long bucket_ms;		/* 0: automatic */
 	long range_mib;		/* 0: automatic */
 } env;
 
 static const struct argp_option opts[] = {
-	{ "json", 'j', NULL, 0, "JSON output", 0 },
 	{ "milliseconds", 'm', NULL, 0, "histograms in msecs (default usecs)", 0 },
 	{ "per-domain", 'D', NULL, 0, "one histogram per iommu domain", 0 },
 	{ "svg", OPT_SVG, "FILE", 0, "draw the dirty heat map (time x IOVA) to FILE", 0 },
@@ -62,10 +62,9 @@ static const struct argp_option opts[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
+	uint64_t v = 0;
+
 	switch (key) {
-	case 'j':
-		env.json = true;
-		break;
 	case 'm':
 		env.ms = true;
 		break;
@@ -79,14 +78,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.hist_svg = arg;
 		break;
 	case OPT_BUCKET_MS:
-		env.bucket_ms = ds_parse_positive(arg);
-		if (env.bucket_ms < 0)
+		if (ds_parse_u64(arg, NULL, 1, LONG_MAX, &v))
 			argp_error(state, "invalid --bucket-ms: %s", arg);
+		env.bucket_ms = v;
 		break;
 	case OPT_RANGE_MIB:
-		env.range_mib = ds_parse_positive(arg);
-		if (env.range_mib < 0 || (unsigned long)env.range_mib > (1UL << 40))
+		if (ds_parse_u64(arg, NULL, 1, 1ULL << 40, &v))
 			argp_error(state, "invalid --range-mib: %s", arg);
+		env.range_mib = v;
 		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
@@ -96,7 +95,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_ARG:
 		if (env.file)
-			argp_usage(state);
+			argp_error(state, "one FILE only (extra argument '%s')", arg);
 		env.file = arg;
 		break;
 	case ARGP_KEY_END:
@@ -352,6 +351,7 @@ static int report_heatmap(const struct report *r, const char *subtitle)
 int cmd_report(int argc, char **argv)
 {
 	static const struct argp_child children[] = {
+		{ &ds_json_argp, 0, NULL, 0 },
 		{ &ds_prom_argp, 0, NULL, 0 },
 		{},
 	};
@@ -379,7 +379,7 @@ int cmd_report(int argc, char **argv)
 
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
-		return 2;
+		return DS_EXIT_USAGE;
 
 	if (report_load(&r) || report_compute(&r))
 		goto out;
@@ -394,7 +394,7 @@ int cmd_report(int argc, char **argv)
 	}
 	if (env.o.prom && report_prom(&r))
 		goto out;
-	if (env.json)
+	if (env.o.json)
 		report_json(&r);
 	else
 		report_text(&r);

@@ -12,28 +12,14 @@
 #include <bpf/btf.h>
 #include "dirty_ops.h"
 #include "dirtyscope.h"
+#include "fn_targets.h"
 #include "json.h"
+#include "opts.h"
 #include "trace_helpers.h"
 
 #define ST_SYSFS_IOMMU		"/sys/class/iommu"
 #define ST_IOMMU_GROUPS		"/sys/kernel/iommu_groups"
 #define ST_MAX_IOMMUS		16
-
-/* upstream functions without a tracepoint, planned fentry/fexit targets */
-static const struct {
-	const char *func;
-	const char *module;	/* BTF of a module, or NULL for vmlinux */
-} st_fentry_targets[] = {
-	{ "iommufd_hwpt_set_dirty_tracking", NULL },
-	{ "iommufd_hwpt_get_dirty_bitmap", NULL },
-	{ "iopt_read_and_clear_dirty_data", NULL },
-	{ "iommu_read_and_clear_dirty", NULL },
-	{ "arm_smmu_read_and_clear_dirty", NULL },
-	{ "mlx5vf_tracker_read_and_clear", "mlx5_vfio_pci" },
-	{ "pds_vfio_dma_logging_report", "pds_vfio_pci" },
-};
-
-#define ST_NR_TARGETS	(sizeof(st_fentry_targets) / sizeof(st_fentry_targets[0]))
 
 struct st_iommu {
 	char name[256];
@@ -51,7 +37,7 @@ struct st_info {
 	struct ds_tp_check tp[DS_OP_NR];
 	bool fentry_probed;
 	struct ds_fentry_probe fentry;
-	const char *target_where[ST_NR_TARGETS];
+	const char *target_where[DS_FN_NR_TARGETS];
 	struct st_iommu iommu[ST_MAX_IOMMUS];
 	int niommu;
 	bool iommu_class;
@@ -60,18 +46,16 @@ struct st_info {
 	bool dev_vfio;
 	char vfio[256];		/* entries of /dev/vfio */
 	int nusers;		/* processes using iommufd or VFIO */
+	int nunknown;		/* processes whose fds could not be read */
 	char users[768];
 };
 
 static struct env {
-	bool json;
-	bool pretty;
+	struct ds_opts o;	/* -j, -p */
 	bool verbose;
 } env;
 
 static const struct argp_option opts[] = {
-	{ "json", 'j', NULL, 0, "JSON output", 0 },
-	{ "pretty", 'p', NULL, 0, "indent the JSON output", 0 },
 	{ "verbose", 'v', NULL, 0, "verbose debug output", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "show the full help", 0 },
 	{},
@@ -79,14 +63,7 @@ static const struct argp_option opts[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	(void)arg;
 	switch (key) {
-	case 'j':
-		env.json = true;
-		break;
-	case 'p':
-		env.pretty = true;
-		break;
 	case 'v':
 		env.verbose = true;
 		break;
@@ -94,7 +71,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case ARGP_KEY_ARG:
-		argp_usage(state);
+		argp_error(state, "unexpected argument '%s' (status takes options only)",
+			   arg);
+		break;
+	case ARGP_KEY_INIT:
+		ds_opts_init(state, &env.o);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -237,32 +218,6 @@ static void st_vfio(struct st_info *s)
 	closedir(dp);
 }
 
-/* "vmlinux", the module, or NULL */
-static const char *st_where(const char *func, const char *module)
-{
-	static struct btf *mod_btf[ST_NR_TARGETS];
-	struct btf *vml = ds_vmlinux_btf();
-	size_t i;
-
-	if (!vml)
-		return NULL;
-	if (!module)
-		return ds_btf_has_func(func) ? "vmlinux" : NULL;
-	for (i = 0; i < ST_NR_TARGETS; i++) {
-		char path[128];
-
-		if (st_fentry_targets[i].func != func)
-			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", module);
-		if (!mod_btf[i] && st_exists(path))
-			mod_btf[i] = btf__load_module_btf(module, vml);
-		if (mod_btf[i] &&
-		    btf__find_by_name_kind(mod_btf[i], func, BTF_KIND_FUNC) > 0)
-			return module;
-	}
-	return NULL;
-}
-
 static void st_collect(struct st_info *s)
 {
 	struct utsname u;
@@ -274,7 +229,7 @@ static void st_collect(struct st_info *s)
 		snprintf(s->kernel, sizeof(s->kernel), "%s %s", u.release,
 			 u.machine);
 	s->privileged = ds_have_bpf_privs();
-	s->nusers = ds_dirty_users(s->users, sizeof(s->users));
+	s->nusers = ds_dirty_users(s->users, sizeof(s->users), &s->nunknown);
 	s->btf = ds_btf_present();
 	s->tracefs = ds_tracefs_find();
 	for (op = 0; op < DS_OP_NR; op++)
@@ -283,13 +238,30 @@ static void st_collect(struct st_info *s)
 		s->fentry_probed = true;
 		ds_fentry_probe(NULL, &s->fentry);
 	}
-	for (i = 0; i < ST_NR_TARGETS; i++)
-		s->target_where[i] = st_where(st_fentry_targets[i].func,
-					      st_fentry_targets[i].module);
+	/* where lat and record --bitmaps will look: vmlinux, then the module */
+	for (i = 0; i < DS_FN_NR_TARGETS; i++)
+		s->target_where[i] = ds_btf_func_where(ds_fn_targets[i].func,
+						       ds_fn_targets[i].module);
 	st_iommus(s);
 	s->groups = st_count_entries(ST_IOMMU_GROUPS);
 	s->dev_iommu = st_exists("/dev/iommu");
 	st_vfio(s);
+}
+
+/* who attaches to t: "lat --op get_bitmap, record --bitmaps" */
+static void st_target_users(const struct ds_fn_target *t, char *buf, size_t len)
+{
+	size_t i;
+
+	snprintf(buf, len, "lat --op %s%s", lat_op_name(t->op),
+		 t->bitmaps ? ", record --bitmaps" : "");
+	if (!t->alt)
+		return;
+	/* the targets of the op before it: used where they are inlined */
+	for (i = 0; i < DS_FN_NR_TARGETS && &ds_fn_targets[i] != t; i++)
+		if (ds_fn_targets[i].op == t->op)
+			snprintf(buf + strlen(buf), len - strlen(buf),
+				 " where %s is inlined", ds_fn_targets[i].func);
 }
 
 static const char *st_fentry_text(const struct st_info *s, char *buf,
@@ -330,14 +302,19 @@ static void st_print_text(const struct st_info *s)
 			s->tp[k].reason);
 	}
 	ST_LINE("fentry", "%s", st_fentry_text(s, buf, sizeof(buf)));
-	for (i = 0; i < ST_NR_TARGETS; i++) {
-		snprintf(key, sizeof(key), "fentry:%s", st_fentry_targets[i].func);
+	for (i = 0; i < DS_FN_NR_TARGETS; i++) {
+		const struct ds_fn_target *t = &ds_fn_targets[i];
+
+		snprintf(key, sizeof(key), "fentry:%s", t->func);
+		st_target_users(t, buf, sizeof(buf));
 		if (s->target_where[i])
-			ST_LINE(key, "yes (BTF %s)", s->target_where[i]);
+			ST_LINE(key, "yes (BTF %s; %s)", s->target_where[i], buf);
+		else if (ds_btf_module_loaded(t->module))
+			ST_LINE(key, "no (not in the BTF of vmlinux or module %s; %s)",
+				t->module, buf);
 		else
-			ST_LINE(key, "no (not in %s BTF)",
-				st_fentry_targets[i].module ?
-				st_fentry_targets[i].module : "kernel");
+			ST_LINE(key, "no (not in vmlinux BTF, module %s not loaded; %s)",
+				t->module, buf);
 	}
 	if (!s->iommu_class)
 		ST_LINE("iommu", "no (" ST_SYSFS_IOMMU " missing)");
@@ -363,8 +340,16 @@ static void st_print_text(const struct st_info *s)
 		ST_LINE("vfio", "yes (/dev/vfio: %s)", s->vfio[0] ? s->vfio : "empty");
 	else
 		ST_LINE("vfio", "no (/dev/vfio missing: vfio not loaded)");
-	if (s->nusers)
+	if (s->nunknown < 0)
+		ST_LINE("dirty-tracking users", "unknown (/proc cannot be read)");
+	else if (s->nusers && s->nunknown)
+		ST_LINE("dirty-tracking users", "%d: %s; %d more processes not "
+			"readable (not root)", s->nusers, s->users, s->nunknown);
+	else if (s->nusers)
 		ST_LINE("dirty-tracking users", "%d: %s", s->nusers, s->users);
+	else if (s->nunknown)
+		ST_LINE("dirty-tracking users", "unknown (the open files of %d "
+			"processes cannot be read: not root)", s->nunknown);
 	else
 		ST_LINE("dirty-tracking users", "none (no process has /dev/iommu "
 			"or a VFIO container or device open)");
@@ -424,11 +409,19 @@ static void st_print_json(const struct st_info *s)
 	json_object_object_add(x, "result", json_object_new_string(
 		st_fentry_text(s, buf, sizeof(buf))));
 	a = json_object_new_array();
-	for (i = 0; i < ST_NR_TARGETS; i++) {
+	for (i = 0; i < DS_FN_NR_TARGETS; i++) {
 		struct json_object *t = json_object_new_object();
 
 		json_object_object_add(t, "function",
-				       json_object_new_string(st_fentry_targets[i].func));
+				       json_object_new_string(ds_fn_targets[i].func));
+		json_object_object_add(t, "op", json_object_new_string(
+			lat_op_name(ds_fn_targets[i].op)));
+		json_object_object_add(t, "module",
+				       json_object_new_string(ds_fn_targets[i].module));
+		json_object_object_add(t, "module_loaded", json_object_new_boolean(
+			ds_btf_module_loaded(ds_fn_targets[i].module)));
+		json_object_object_add(t, "record_bitmaps",
+				       json_object_new_boolean(ds_fn_targets[i].bitmaps));
 		json_object_object_add(t, "present",
 				       json_object_new_boolean(s->target_where[i] != NULL));
 		json_object_object_add(t, "btf", s->target_where[i] ?
@@ -462,15 +455,23 @@ static void st_print_json(const struct st_info *s)
 	x = json_object_new_object();
 	json_object_object_add(x, "count", json_object_new_int(s->nusers));
 	json_object_object_add(x, "processes", json_object_new_string(s->users));
+	/* null: /proc not readable; > 0: count and processes are a lower bound */
+	json_object_object_add(x, "unreadable", s->nunknown < 0 ? NULL :
+			       json_object_new_int(s->nunknown));
 	json_object_object_add(o, "dirty_tracking_users", x);
-	ds_json_print(stdout, o, env.pretty);
+	ds_json_print(stdout, o, env.o.pretty);
 }
 
 int cmd_status(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &ds_json_pretty_argp, 0, NULL, 0 },
+		{},
+	};
 	static const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
+		.children = children,
 		.doc = "Show what this kernel and machine support for dirtyscope.\v"
 		       "One line per feature, with the reason when it is missing.",
 	};
@@ -479,13 +480,13 @@ int cmd_status(int argc, char **argv)
 
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
-		return 2;
+		return DS_EXIT_USAGE;
 	ds_libbpf_setup(env.verbose);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return 1;
 	st_collect(s);
-	if (env.json)
+	if (env.o.json)
 		st_print_json(s);
 	else
 		st_print_text(s);

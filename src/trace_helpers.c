@@ -7,13 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <tracefs.h>
 #include "trace_helpers.h"
 
 #ifndef CAP_PERFMON
@@ -163,10 +162,19 @@ bool ds_btf_has_func(const char *func)
 	return btf && btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) > 0;
 }
 
-const char *ds_btf_func_where(const char *func, const char *module)
+bool ds_btf_module_loaded(const char *module)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", DS_SYSFS_BTF, module);
+	return access(path, R_OK) == 0;
+}
+
+const char *ds_btf_func_where_in(const char *dir, const char *func,
+				 const char *module)
 {
 	struct btf *vml = ds_vmlinux_btf(), *mod;
-	char path[128];
+	char path[PATH_MAX];
 	bool found;
 
 	if (!vml)
@@ -175,10 +183,11 @@ const char *ds_btf_func_where(const char *func, const char *module)
 		return "vmlinux";
 	if (!module)
 		return NULL;
-	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", module);
+	/* a module's BTF is split BTF on top of vmlinux's */
+	snprintf(path, sizeof(path), "%s/%s", dir, module);
 	if (access(path, R_OK))
 		return NULL;
-	mod = btf__load_module_btf(module, vml);
+	mod = btf__parse_split(path, vml);
 	if (!mod)
 		return NULL;
 	found = btf__find_by_name_kind(mod, func, BTF_KIND_FUNC) > 0;
@@ -186,52 +195,25 @@ const char *ds_btf_func_where(const char *func, const char *module)
 	return found ? module : NULL;
 }
 
+const char *ds_btf_func_where(const char *func, const char *module)
+{
+	return ds_btf_func_where_in(DS_SYSFS_BTF, func, module);
+}
+
 /* tracefs */
 
 const char *ds_tracefs_find(void)
 {
-	static char path[256];
-	char dev[256], dir[256], type[64];
-	char debugfs[256] = "";
-	FILE *f;
+	static const char *path;
 
-	f = fopen("/proc/mounts", "re");
-	if (!f)
-		return NULL;
-	path[0] = '\0';
-	while (fscanf(f, "%255s %255s %63s %*[^\n]", dev, dir, type) == 3) {
-		if (!strcmp(type, "tracefs")) {
-			if (!path[0] || !strcmp(dir, DS_TRACEFS_DIR))
-				snprintf(path, sizeof(path), "%s", dir);
-		} else if (!strcmp(type, "debugfs") && !debugfs[0]) {
-			snprintf(debugfs, sizeof(debugfs), "%s", dir);
-		}
-	}
-	fclose(f);
-	if (!path[0] && debugfs[0]) {
-		struct stat st;
-		char sub[300];
-
-		/* debugfs automounts tracefs at tracing/ on first access */
-		snprintf(sub, sizeof(sub), "%s/tracing/events", debugfs);
-		if (!stat(sub, &st))
-			snprintf(path, sizeof(path), "%s/tracing", debugfs);
-	}
-	return path[0] ? path : NULL;
-}
-
-const char *ds_tracefs_mount(void)
-{
-	const char *p = ds_tracefs_find();
-
-	if (p)
-		return p;
-	if (mount("nodev", DS_TRACEFS_DIR, "tracefs", 0, NULL)) {
-		ds_err("cannot mount tracefs at %s: %s", DS_TRACEFS_DIR,
-		       strerror(errno));
-		return NULL;
-	}
-	return ds_tracefs_find();
+	/*
+	 * libtracefs looks where tracefs can be (its mounts, debugfs's
+	 * tracing/); false: it must not mount it, status only reports.
+	 * Found once: the path is the library's and lives as long as we do.
+	 */
+	if (!path && tracefs_tracing_dir_is_mounted(false, &path) <= 0)
+		path = NULL;
+	return path;
 }
 
 /* tracepoints */
@@ -364,6 +346,9 @@ bool ds_fentry_probe(const char *func, struct ds_fentry_probe *p)
 #define DS_USER_CONTAINER	0x2
 #define DS_USER_CDEV		0x4
 
+/* a process whose fds cannot be read (EACCES: another user's, not root) */
+#define DS_USER_UNKNOWN		0x8
+
 static unsigned int ds_proc_dirty_fds(const char *pid)
 {
 	char path[PATH_MAX], target[PATH_MAX];
@@ -373,8 +358,8 @@ static unsigned int ds_proc_dirty_fds(const char *pid)
 
 	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
 	dp = opendir(path);
-	if (!dp)
-		return 0;
+	if (!dp)	/* ENOENT: it exited meanwhile */
+		return errno == EACCES || errno == EPERM ? DS_USER_UNKNOWN : 0;
 	while ((d = readdir(dp))) {
 		ssize_t n;
 
@@ -396,7 +381,7 @@ static unsigned int ds_proc_dirty_fds(const char *pid)
 	return what;
 }
 
-int ds_dirty_users(char *buf, size_t len)
+int ds_dirty_users(char *buf, size_t len, int *unknown)
 {
 	struct dirent *d;
 	size_t o = 0;
@@ -405,9 +390,14 @@ int ds_dirty_users(char *buf, size_t len)
 
 	if (buf && len)
 		buf[0] = '\0';
+	if (unknown)
+		*unknown = 0;
 	dp = opendir("/proc");
-	if (!dp)
+	if (!dp) {
+		if (unknown)
+			*unknown = -1;
 		return 0;
+	}
 	while ((d = readdir(dp))) {
 		char comm[64] = "?", path[300];
 		unsigned int what;
@@ -416,6 +406,11 @@ int ds_dirty_users(char *buf, size_t len)
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
 		what = ds_proc_dirty_fds(d->d_name);
+		if (what == DS_USER_UNKNOWN) {
+			if (unknown && *unknown >= 0)
+				(*unknown)++;
+			continue;
+		}
 		if (!what)
 			continue;
 		n++;
@@ -446,7 +441,10 @@ int ds_dirty_users(char *buf, size_t len)
 
 void ds_note_dirty_users(void)
 {
-	if (!ds_dirty_users(NULL, 0))
+	int unknown;
+
+	/* nobody that can be seen, and everybody could be */
+	if (!ds_dirty_users(NULL, 0, &unknown) && !unknown)
 		ds_err("no dirty-tracking user present (no process has /dev/iommu "
 		       "or a VFIO container or device open); waiting for one");
 }

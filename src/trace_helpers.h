@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <bpf/libbpf.h>
 
-#define DS_VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
+#define DS_SYSFS_BTF	"/sys/kernel/btf"
+#define DS_VMLINUX_BTF	DS_SYSFS_BTF "/vmlinux"
 #define DS_TRACEFS_DIR	"/sys/kernel/tracing"
 
 extern const char *ds_prog;	/* "dirtyscope" */
@@ -41,10 +42,8 @@ bool ds_require_btf(void);
 /* vmlinux BTF, loaded once; NULL (errno set) when unavailable */
 struct btf *ds_vmlinux_btf(void);
 
-/* mount point of tracefs (from /proc/mounts), or NULL */
+/* where tracefs is mounted (libtracefs), or NULL; never mounts it */
 const char *ds_tracefs_find(void);
-/* find tracefs or mount it at /sys/kernel/tracing; NULL on failure */
-const char *ds_tracefs_mount(void);
 
 struct ds_tp_check {
 	bool present;
@@ -86,9 +85,10 @@ bool ds_btf_has_func(const char *func);
  * Processes that hold an iommufd (/dev/iommu), a VFIO type1 container
  * (/dev/vfio/vfio) or a VFIO device cdev open: the possible users of IOMMU
  * dirty tracking. Writes "PID COMM (what), ..." into @buf (may be NULL) and
- * returns how many processes were found.
+ * returns how many processes were found.  *unknown (may be NULL): how many
+ * processes' fds could not be read (not root), -1 when /proc could not.
  */
-int ds_dirty_users(char *buf, size_t len);
+int ds_dirty_users(char *buf, size_t len, int *unknown);
 
 /* One stderr line when ds_dirty_users() finds nobody; monitors go on. */
 void ds_note_dirty_users(void);
@@ -97,5 +97,10 @@ void ds_note_dirty_users(void);
  * i.e. loaded) or NULL.  A static function the compiler inlined has none.
  */
 const char *ds_btf_func_where(const char *func, const char *module);
+/* the same with the modules' BTF in dir instead of /sys/kernel/btf */
+const char *ds_btf_func_where_in(const char *dir, const char *func,
+				 const char *module);
+/* the module's BTF is in /sys/kernel/btf: it is loaded */
+bool ds_btf_module_loaded(const char *module);
 
 #endif /* DS_TRACE_HELPERS_H */

@@ -4,26 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "numparse.h"
 #include "workload.h"
-
-static int parse_uint(const char *s, const char **end, unsigned long max,
-		      unsigned long *v)
-{
-	char *e;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	*v = strtoul(s, &e, 10);
-	if (errno || *v > max)
-		return -EINVAL;
-	*end = e;
-	return 0;
-}
 
 int ds_wl_parse(const char *s, struct ds_wl *w)
 {
-	unsigned long v;
+	uint64_t v;
 	const char *p;
 
 	memset(w, 0, sizeof(*w));
@@ -38,12 +24,12 @@ int ds_wl_parse(const char *s, struct ds_wl *w)
 		p = s + 6;
 		if (!*p)
 			return 0;
-		if (*p++ != ':' || parse_uint(p, &p, 99, &v) || !v)
+		if (*p++ != ':' || ds_parse_u64(p, &p, 1, 99, &v))
 			return -EINVAL;
 		w->hot_pct = v;
 		if (!*p)
 			return 0;
-		if (*p++ != ':' || parse_uint(p, &p, 100, &v) || *p)
+		if (*p++ != ':' || ds_parse_u64(p, &p, 0, 100, &v) || *p)
 			return -EINVAL;
 		w->hot_share = v;
 		return 0;
@@ -53,7 +39,7 @@ int ds_wl_parse(const char *s, struct ds_wl *w)
 		p = s + 4;
 		if (!*p)
 			return 0;
-		if (*p++ != ':' || parse_uint(p, &p, 1UL << 40, &v) || !v || *p)
+		if (*p++ != ':' || ds_parse_u64(p, &p, 1, 1ULL << 40, &v) || *p)
 			return -EINVAL;
 		w->ring_pages = v;
 		return 0;

@@ -11,6 +11,13 @@
  *	hits_btf=<n> hits_raw=<n>		(after the first N)
  *	after_detach_btf=<n> after_detach_raw=<n>
  * Exit status 1 when loading or attaching fails (reason on stderr).
+ *
+ *	attach_test btf-module DIR MODULE FUNC
+ *	attach_test btf-where DIR FUNC MODULE
+ *
+ * write DIR/MODULE, a module's BTF (split BTF on top of the running
+ * kernel's) holding one function FUNC; print where ds_btf_func_where_in()
+ * finds FUNC with the modules' BTF in DIR ("vmlinux", MODULE or "none").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,9 +25,39 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <bpf/btf.h>
 #include "attach.h"
 #include "trace_helpers.h"
 #include "attach_test.skel.h"
+
+static int btf_module(const char *dir, const char *module, const char *func)
+{
+	struct btf *vml = ds_vmlinux_btf(), *mod;
+	const void *raw;
+	char path[4096];
+	__u32 size;
+	int proto, ret = 1;
+	FILE *f;
+
+	if (!vml)
+		return 1;
+	mod = btf__new_empty_split(vml);
+	if (!mod)
+		return 1;
+	/* int FUNC(void) */
+	proto = btf__add_func_proto(mod, btf__find_by_name_kind(vml, "int", BTF_KIND_INT));
+	if (proto > 0 && btf__add_func(mod, func, BTF_FUNC_GLOBAL, proto) > 0 &&
+	    (raw = btf__raw_data(mod, &size))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, module);
+		f = fopen(path, "w");
+		if (f && fwrite(raw, 1, size, f) == size)
+			ret = 0;
+		if (f && fclose(f))
+			ret = 1;
+	}
+	btf__free(mod);
+	return ret;
+}
 
 static void calls(long n)
 {
@@ -36,6 +73,14 @@ int main(int argc, char **argv)
 	int mode, err;
 	long n;
 
+	if (argc == 5 && !strcmp(argv[1], "btf-module"))
+		return btf_module(argv[2], argv[3], argv[4]);
+	if (argc == 5 && !strcmp(argv[1], "btf-where")) {
+		const char *w = ds_btf_func_where_in(argv[2], argv[3], argv[4]);
+
+		printf("%s\n", w ? w : "none");
+		return 0;
+	}
 	if (argc < 3 || (mode = ds_tp_mode_parse(argv[1])) < 0 ||
 	    (n = atol(argv[2])) <= 0) {
 		fprintf(stderr, "usage: %s auto|tp_btf|raw_tp N [break-btf]\n",

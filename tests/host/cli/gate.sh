@@ -212,6 +212,17 @@ assert root.get("failures") == "0" and not root.findall(".//failure")
 assert len(root.findall(".//testcase")) == 5
 EOF
 
+# -p implies -j (bpftool's rule): the same document, indented
+run gate_pj "$DS" gate -c "$CONF" -b "$GT/base.json" -j "$GT/noise.json"
+run gate_p "$DS" gate -c "$CONF" -b "$GT/base.json" -p "$GT/noise.json"
+check "gate -p without -j: the -j document, indented" \
+	py gate_p "$TMP/gate_p.out" "$TMP/gate_pj.out" <<'EOF'
+import json, sys
+p, j = (open(f).read() for f in sys.argv[1:3])
+assert p.count("\n") > 10 and j.count("\n") == 1, (p.count("\n"), j.count("\n"))
+assert json.loads(p) == json.loads(j)
+EOF
+
 # --- --update-baseline -------------------------------------------------------
 
 cp "$GT/base.json" "$GT/keep.json"
@@ -245,7 +256,7 @@ run upd_short "$DS" gate -c "$CONF" -b "$GT/new/baseline.json" --update-baseline
 check "--update-baseline refuses a result with too few samples (exit 2), baseline kept" \
 	sh -c "test $(rc upd_short) = 2 && cmp -s '$GT/regress.json' '$GT/new/baseline.json'"
 
-# --- exit 2: usage and input errors, one line each ---------------------------
+# --- exit 2: input errors, one line each (usage errors: 64) -----------------
 
 # bad_case NAME STDERR ARGS...: exit 2, nothing on stdout, exactly STDERR
 bad_case() {
@@ -262,16 +273,17 @@ bad_case() {
 	fi
 }
 
-# usage errors: argp prints the reason and a hint (two lines)
+# usage errors: argp prints the reason and a hint (two lines), exit 64
+# as in every command
 usage_case() {
 	local name=$1 want=$2
 	shift 2
 	run "use_$name" "$DS" gate "$@"
-	if [ "$(rc "use_$name")" = 2 ] &&
+	if [ "$(rc "use_$name")" = 64 ] &&
 	   [ "$(head -n 1 "$TMP/use_$name.err")" = "$want" ]; then
-		ok "gate usage error ($name), exit 2: $want"
+		ok "gate usage error ($name), exit 64: $want"
 	else
-		not_ok "gate usage error ($name), exit 2: $want"
+		not_ok "gate usage error ($name), exit 64: $want"
 		diag "$TMP/use_$name.err"
 	fi
 }
@@ -375,3 +387,36 @@ check "bench -o -: the file on stdout, the program's lines on stderr" \
 	sh -c "test $(rc bb_stdout) = 0 && grep -qx chatter '$TMP/bb_stdout.err' &&
 	       ! grep -qx chatter '$TMP/bb_stdout.out' &&
 	       grep -qx '    \"op\": {\"unit\": \"cycles\", \"samples\": \\[5.5\\]}' '$TMP/bb_stdout.out'"
+
+# bench stopped by SIGINT or SIGTERM: the signal goes to the program, which
+# is reaped (never left running); the program's fate is bench's status
+bench_signal() {
+	local sig=$1 num=$2 bp cp i
+	rm -f "$GT/sig.pid" "$GT/sig.json"
+	"$DS" bench -o "$GT/sig.json" -- sh -c "echo \$\$ >'$GT/sig.pid'; exec sleep 30" \
+		>"$TMP/bsig.out" 2>"$TMP/bsig.err" &
+	bp=$!
+	for i in $(seq 100); do
+		[ -s "$GT/sig.pid" ] && break
+		sleep 0.05
+	done
+	cp=$(cat "$GT/sig.pid")
+	kill "-$sig" "$bp"
+	wait "$bp"
+	echo $? >"$TMP/bsig.rc"
+	# the program must be gone, not merely orphaned: no process $cp
+	for i in $(seq 40); do
+		kill -0 "$cp" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$cp" 2>/dev/null; then
+		kill "$cp"
+		return 1
+	fi
+	test "$(cat "$TMP/bsig.rc")" = $((128 + num)) -a ! -e "$GT/sig.json" -a \
+		"$(cat "$TMP/bsig.err")" = "dirtyscope: sh killed by SIG$sig: no bench file written"
+}
+check "bench killed by SIGINT: the program gets it and is reaped, exit 130, no file" \
+	bench_signal INT 2
+check "bench killed by SIGTERM: the program gets it and is reaped, exit 143, no file" \
+	bench_signal TERM 15

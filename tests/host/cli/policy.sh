@@ -45,12 +45,35 @@ for r in o["runs"]:
     assert r["kernel_ns"] == r["read_ns"] + r["clear_ns"], r
 EOF
 
+# a run that passes the simulated horizon: what happened and the fix, on
+# stderr and in the table; -j keeps the failed run in "runs"
+hz="the migration had not ended at the 60 s horizon of simulated time (simulate longer with --horizon SECONDS, at most 3600)"
+run phz "$DS" policy simulate --size 4096 -p eager
+check "policy simulate --size 4096 -p eager: exit 1, one stderr line naming --horizon" \
+	test "$(rc phz)" = 1 -a "$(cat "$TMP/phz.err")" = "dirtyscope: eager: $hz"
+check "policy simulate --size 4096 -p eager: the row says why it failed" \
+	grep -qx 'eager        failed: not ended at the 60 s horizon (--horizon)' "$TMP/phz.out"
+run phzj "$DS" policy simulate --size 4096 -p eager -j
+check "policy simulate -j: the failed run stays in runs, with its error" \
+	py phzj "$TMP/phzj.out" "$hz" <<'EOF'
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["runs"] == [{"policy": "eager", "error": sys.argv[2], "errno": "ERANGE"}], o["runs"]
+EOF
+check "policy simulate -j: exit 1 and the same stderr line" \
+	test "$(rc phzj)" = 1 -a "$(cat "$TMP/phzj.err")" = "dirtyscope: eager: $hz"
+run phz2 "$DS" policy simulate --size 4096 -p eager --horizon 600
+check "policy simulate --size 4096 -p eager --horizon 600: the advice works (exit 0, a row)" \
+	test "$(rc phz2)" = 0 -a "$(grep -c '^eager  *[0-9]' "$TMP/phz2.out")" = 1
+
 # usage errors: argp's exit status 64 and its message
 for bad in "-w zipf:invalid workload: zipf" "-p lazy:invalid policy list: lazy" \
 	   "--size 0:invalid --size: 0" "--pgsize 3000:invalid --pgsize: 3000 (a power of two)" \
 	   "--max-iters 65:invalid --max-iters: 65 (0-64)" "-r 0:invalid --rate: 0" \
 	   "--send-us 0:invalid --send-us: 0" "--downtime-us x:invalid --downtime-us: x" \
-	   "--seed -1:invalid --seed: -1" "--horizon 0:invalid --horizon: 0"; do
+	   "--seed -1:invalid --seed: -1" "--horizon 0:invalid --horizon: 0" \
+	   "--seed 18446744073709551616:invalid --seed: 18446744073709551616" \
+	   "--size +8:invalid --size: +8"; do
 	args=${bad%%:*}
 	msg=${bad#*:}
 	# shellcheck disable=SC2086
@@ -59,8 +82,27 @@ for bad in "-w zipf:invalid workload: zipf" "-p lazy:invalid policy list: lazy" 
 		test "$(rc pbad)" = 64 -a \
 		"$(head -n 1 "$TMP/pbad.err")" = "dirtyscope policy simulate: $msg"
 done
-for bad in "--tolerance 0.1:24|invalid --tolerance: 0.1:24" "--tolerance 11:1:1|invalid --tolerance: 11:1:1" \
-	   "--call-overhead-us x|invalid --call-overhead-us: x"; do
+for bad in "-p manual:-1|invalid policy list: manual:-1" "-p chunked:+1|invalid policy list: chunked:+1" \
+	   "-w ring:+5|invalid workload: ring:+5" "-w hotset: 5|invalid workload: hotset: 5"; do
+	args=${bad%%|*}
+	msg=${bad#*|}
+	# shellcheck disable=SC2086
+	run pbad "$DS" policy simulate ${args%% *} "${args#* }"
+	check "policy simulate $args: usage error 64, \"$msg\"" \
+		test "$(rc pbad)" = 64 -a \
+		"$(head -n 1 "$TMP/pbad.err")" = "dirtyscope policy simulate: $msg"
+done
+tolmsg="(REL:PAGES:ITERS, REL 0-10, PAGES and ITERS whole numbers)"
+for bad in "--tolerance 0.1:24|invalid --tolerance: 0.1:24 $tolmsg" \
+	   "--tolerance 11:1:1|invalid --tolerance: 11:1:1 $tolmsg" \
+	   "--tolerance 0.1:-1:-1|invalid --tolerance: 0.1:-1:-1 $tolmsg" \
+	   "--tolerance nan:1:1|invalid --tolerance: nan:1:1 $tolmsg" \
+	   "--tolerance inf:1:1|invalid --tolerance: inf:1:1 $tolmsg" \
+	   "--tolerance 0x1p-3:1:1|invalid --tolerance: 0x1p-3:1:1 $tolmsg" \
+	   "--tolerance 0.1:1:1x|invalid --tolerance: 0.1:1:1x $tolmsg" \
+	   "--tolerance 0.1:4294967296:1|invalid --tolerance: 0.1:4294967296:1 $tolmsg" \
+	   "--call-overhead-us x|invalid --call-overhead-us: x" \
+	   "--call-overhead-us +5|invalid --call-overhead-us: +5"; do
 	args=${bad%%|*}
 	msg=${bad#*|}
 	# shellcheck disable=SC2086
@@ -70,12 +112,22 @@ for bad in "--tolerance 0.1:24|invalid --tolerance: 0.1:24" "--tolerance 11:1:1|
 		"$(head -n 1 "$TMP/pbad.err")" = "dirtyscope policy replay: $msg"
 done
 run pnone "$DS" policy
-check "policy without a command: usage on stderr, exit 2" \
-	test "$(rc pnone)" = 2 -a ! -s "$TMP/pnone.out" -a -s "$TMP/pnone.err"
+check "policy without a command: usage on stderr, exit 64" \
+	test "$(rc pnone)" = 64 -a ! -s "$TMP/pnone.out" -a -s "$TMP/pnone.err"
 run pfrob "$DS" policy frob
-check "policy frob: one line, exit 2" \
-	test "$(rc pfrob)" = 2 -a "$(cat "$TMP/pfrob.err")" = \
+check "policy frob: one line, exit 64" \
+	test "$(rc pfrob)" = 64 -a "$(cat "$TMP/pfrob.err")" = \
 	"dirtyscope: policy: unknown command 'frob' (simulate, replay, recommend)"
+run pre "$DS" policy re x.jsonl
+check "policy re: ambiguous (replay, recommend), one line, exit 64" \
+	test "$(rc pre)" = 64 -a "$(cat "$TMP/pre.err")" = \
+	"dirtyscope: policy: ambiguous command 're' (replay, recommend)"
+run psimp "$DS" policy sim -w hotset -r 8000
+check "policy sim: an unambiguous prefix runs simulate (the same table)" \
+	sh -c "test $(rc psimp) = 0 && cmp -s '$TMP/psim.out' '$TMP/psimp.out'"
+run psz "$DS" policy simulate --size 1 --pgsize 4194304
+check "policy simulate --size 1 --pgsize 4194304: no page, one line, usage error 64" \
+	expect_status psz 64 "dirtyscope: --size 1 MiB holds no 4194304-byte page"
 
 # --- policy replay: agreement with the (simulated) run ---------------------
 

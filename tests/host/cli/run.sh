@@ -70,6 +70,14 @@ expect_fail() {
 		[ "$(wc -l <"$TMP/$name.err")" = 1 ]
 }
 
+# expect_status NAME STATUS EXPECTED_STDERR_LINE: expect_fail with another
+# exit status
+expect_status() {
+	local name=$1 status=$2 want=$3
+	[ "$(rc "$name")" = "$status" ] && [ ! -s "$TMP/$name.out" ] &&
+		[ "$(cat "$TMP/$name.err")" = "$want" ]
+}
+
 # py NAME SCRIPT [ARGS]: run a python check, its output becomes diagnostics
 py() {
 	local name=$1
@@ -757,6 +765,14 @@ run statusj "$DS" status -j
 check "status -j exits 0" test "$(rc statusj)" = 0
 check "status -j is valid JSON (python3 -m json.tool)" \
 	"$PY" -m json.tool "$TMP/statusj.out" /dev/null
+run statusp "$DS" status -p
+check "status -p without -j: indented JSON (-p implies -j, as in bpftool)" \
+	py statusp "$TMP/statusp.out" "$TMP/statusj.out" <<'EOF'
+import json, sys
+p, j = (open(f).read() for f in sys.argv[1:3])
+assert p.startswith("{\n") and p.count("\n") > 20, p[:200]
+assert json.loads(p).keys() == json.loads(j).keys()
+EOF
 check "status -j fields" py status_fields "$TMP/statusj.out" "$fentry" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -775,7 +791,73 @@ assert isinstance(d["iommus"], list)
 assert isinstance(d["iommufd"]["present"], bool)
 assert isinstance(d["vfio"]["present"], bool)
 u = d["dirty_tracking_users"]
-assert u["count"] == 0 and u["processes"] == "", u
+assert u["count"] == 0 and u["processes"] == "" and u["unreadable"] == 0, u
+EOF
+# status checks exactly the functions lat and record --bitmaps attach to
+# (the fentry/fexit sections of their BPF objects), each in vmlinux or in
+# its module
+check "status -j: the fentry targets are those of lat.bpf.o and bitmaps.bpf.o, with their modules" \
+	py status_targets "$TMP/statusj.out" "$BUILD/lat.bpf.o" "$BUILD/bitmaps.bpf.o" <<'EOF'
+import json, subprocess, sys
+t = json.load(open(sys.argv[1]))["fentry"]["targets"]
+secs = set()
+for obj in sys.argv[2:]:
+    out = subprocess.run(["llvm-objdump", "-h", obj], check=True,
+                         capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        w = line.split()
+        if len(w) > 1 and w[1].split("/")[0] in ("fentry", "fexit"):
+            secs.add(w[1].split("/", 1)[1])
+assert len(secs) == 7, secs
+assert sorted(x["function"] for x in t) == sorted(secs), ([x["function"] for x in t], secs)
+mods = {x["function"]: x["module"] for x in t}
+for f in secs:
+    want = ("iommufd" if f.startswith("iommufd_") else
+            "vfio_iommu_type1" if f.startswith("vfio_iommu_type1") else
+            "mlx5_vfio_pci" if f.startswith("mlx5vf") else "pds_vfio_pci")
+    assert mods[f] == want, (f, mods[f], want)
+bm = sorted(x["function"] for x in t if x["record_bitmaps"])
+assert bm == ["iommufd_hwpt_clear_dirty_bitmap", "iommufd_hwpt_get_dirty_bitmap",
+              "vfio_iommu_type1_dirty_pages", "vfio_iommu_type1_ioctl"], bm
+EOF
+check "status: each fentry target's line says where it was looked for" \
+	py status_tlines "$TMP/statusj.out" "$TMP/status.out" <<'EOF'
+import json, re, sys
+t = json.load(open(sys.argv[1]))["fentry"]["targets"]
+text = open(sys.argv[2]).read()
+for x in t:
+    m = re.search(r"^fentry:%s +(.*)$" % x["function"], text, re.M)
+    assert m, x["function"]
+    v = m.group(1)
+    if x["present"]:
+        want = "yes (BTF %s; lat --op %s" % (x["btf"], x["op"])
+    elif x["module_loaded"]:
+        want = "no (not in the BTF of vmlinux or module %s; lat --op %s" % (x["module"], x["op"])
+    else:
+        want = "no (not in vmlinux BTF, module %s not loaded; lat --op %s" % (x["module"], x["op"])
+    assert v.startswith(want), (v, want)
+EOF
+# a function in a module's BTF (split on vmlinux's), as iommufd built as
+# a module has it: found where status, lat and record look
+mkdir -p "$TMP/modbtf"
+run btfmod "$ATTACH" btf-module "$TMP/modbtf" iommufd ds_test_only_in_module
+run btfwhere "$ATTACH" btf-where "$TMP/modbtf" ds_test_only_in_module iommufd
+run btfwhere2 "$ATTACH" btf-where "$TMP/modbtf" ds_test_only_in_module vfio_iommu_type1
+run btfwhere3 "$ATTACH" btf-where "$TMP/modbtf" bpf_fentry_test1 iommufd
+check "status' BTF lookup finds a function in a module's split BTF, and only in that module" \
+	test "$(rc btfmod)" = 0 -a "$(cat "$TMP/btfwhere.out")" = iommufd -a \
+	"$(cat "$TMP/btfwhere2.out")" = none -a "$(cat "$TMP/btfwhere3.out")" = vmlinux
+# tracefs (libtracefs), in a mount namespace of its own: none mounted, then
+# one at an odd place; status never mounts it itself
+run tfsns unshare -m sh -c "umount -a -t tracefs,debugfs 2>/dev/null
+	'$DS' status -j >'$TMP/tfs0.json' && mount -t tracefs nodev /mnt &&
+	'$DS' status -j >'$TMP/tfs1.json' && '$DS' status -j >'$TMP/tfs2.json'"
+check "status: tracefs not mounted, then found where it is (/mnt), and never mounted by status" \
+	py tfsns "$TMP/tfs0.json" "$TMP/tfs1.json" "$TMP/tfs2.json" <<'EOF'
+import json, sys
+a, b, c = (json.load(open(f))["tracefs"] for f in sys.argv[1:4])
+assert a == {"mounted": False, "path": None}, a
+assert b == c == {"mounted": True, "path": "/mnt"}, (b, c)
 EOF
 check "status: no dirty-tracking user on this host, with the reason" \
 	grep -q '^dirty-tracking users  *none (no process has /dev/iommu or a VFIO container or device open)$' "$TMP/status.out"
@@ -877,14 +959,47 @@ run nrstatus $NOBODY "$TMP/dirtyscope" status
 check "status as uid 65534: exit 0, fentry not probed" \
 	grep -q '^fentry  *not probed (needs root' "$TMP/nrstatus.out"
 check "status as uid 65534: exit 0" test "$(rc nrstatus)" = 0
+check "status as uid 65534: dirty-tracking users unknown, not none (other processes' fds unreadable)" \
+	grep -q '^dirty-tracking users  *unknown (the open files of [1-9][0-9]* processes cannot be read: not root)$' \
+	"$TMP/nrstatus.out"
+run nrstatusj $NOBODY "$TMP/dirtyscope" status -j
+check "status -j as uid 65534: the unreadable processes counted" \
+	py nrstatusj "$TMP/nrstatusj.out" <<'EOF'
+import json, sys
+u = json.load(open(sys.argv[1]))["dirty_tracking_users"]
+assert u["count"] == 0 and u["unreadable"] > 0, u
+EOF
 
 # command line
+# usage errors exit 64 (EX_USAGE) everywhere, the dispatcher included
+allcmds="status, lat, rate, record, report, policy, bench, gate"
 run usage "$DS"
-check "no command: usage, exit 2" \
-	test "$(rc usage)" = 2 -a "$(grep -c '^  lat ' "$TMP/usage.err")" = 1
+check "no command: usage on stderr, exit 64" \
+	test "$(rc usage)" = 64 -a "$(grep -c '^  lat ' "$TMP/usage.err")" = 1 -a ! -s "$TMP/usage.out"
 run heatmap "$DS" heatmap
-check "unknown command: one line, exit 2" \
-	test "$(rc heatmap)" = 2 -a "$(cat "$TMP/heatmap.err")" = "dirtyscope: unknown or ambiguous command 'heatmap' (try 'dirtyscope help')"
+check "unknown command: one line naming the commands, exit 64" \
+	test "$(rc heatmap)" = 64 -a "$(cat "$TMP/heatmap.err")" = "dirtyscope: unknown command 'heatmap' ($allcmds)"
+run ambig "$DS" re x.jsonl
+check "ambiguous prefix 're': one line naming record and report, exit 64" \
+	test "$(rc ambig)" = 64 -a "$(cat "$TMP/ambig.err")" = "dirtyscope: ambiguous command 're' (record, report)"
+run helpall "$DS" help
+check "help: the commands on stdout, exit 0" \
+	test "$(rc helpall)" = 0 -a "$(grep -c '^  gate ' "$TMP/helpall.out")" = 1
+run helplat "$DS" help lat
+run latdashhelp "$DS" lat --help
+check "help lat: lat's own help (as lat --help), exit 0" \
+	sh -c "test $(rc helplat) = 0 && grep -q -- '-m, --milliseconds' '$TMP/helplat.out' &&
+	       cmp -s '$TMP/helplat.out' '$TMP/latdashhelp.out'"
+run helpsim "$DS" help policy sim
+check "help policy sim: the help of policy simulate, exit 0" \
+	sh -c "test $(rc helpsim) = 0 && grep -q '^Usage: dirtyscope policy simulate ' '$TMP/helpsim.out' &&
+	       grep -q -- '--workload=W' '$TMP/helpsim.out'"
+run helpfrob "$DS" help frob
+check "help frob: unknown command, one line, exit 64" \
+	test "$(rc helpfrob)" = 64 -a "$(cat "$TMP/helpfrob.err")" = "dirtyscope: unknown command 'frob' ($allcmds)"
+run benchuse "$DS" bench -- true
+check "bench without -o: usage error 64" \
+	test "$(rc benchuse)" = 64 -a "$(head -n 1 "$TMP/benchuse.err")" = "dirtyscope bench: -o FILE is required"
 run recnoout "$DS" record -- true
 check "record without -o: usage error" \
 	sh -c "test $(rc recnoout) != 0 && grep -q -- '-o FILE is required' '$TMP/recnoout.err'"
@@ -895,13 +1010,45 @@ run rechelp "$DS" record --help
 check "record --help: -o, -d and the command" \
 	sh -c "grep -q -- '-o, --output=FILE' '$TMP/rechelp.out' && grep -q -- '-d, --duration=SECONDS' '$TMP/rechelp.out' && grep -q 'COMMAND' '$TMP/rechelp.out'"
 run unknown "$DS" frobnicate
-check "unknown command: exit 2" test "$(rc unknown)" = 2
+check "unknown command: exit 64" test "$(rc unknown)" = 64
 run prefix "$DS" st -j
 check "unambiguous prefix 'st' runs status" \
 	"$PY" -m json.tool "$TMP/prefix.out" /dev/null
+# an argument too many: a reason, not a bare usage line
+for c in "lat 1 2 3|dirtyscope lat: unexpected argument '3' (at most [interval] [count])" \
+	 "rate 1 2 x|dirtyscope rate: unexpected argument 'x' (at most [interval] [count])" \
+	 "status x|dirtyscope status: unexpected argument 'x' (status takes options only)" \
+	 "report a b|dirtyscope report: one FILE only (extra argument 'b')" \
+	 "policy simulate x|dirtyscope policy simulate: unexpected argument 'x' (simulate takes options only)" \
+	 "policy replay a b|dirtyscope policy replay: one FILE only (extra argument 'b')"; do
+	args=${c%%|*}
+	msg=${c#*|}
+	# shellcheck disable=SC2086
+	run extra "$DS" $args
+	check "$args: usage error 64 with the reason" \
+		test "$(rc extra)" = 64 -a "$(head -n 1 "$TMP/extra.err")" = "$msg"
+done
 run badint "$DS" lat 0
 check "lat 0: invalid interval rejected" \
 	sh -c "test $(rc badint) != 0 && grep -q 'invalid interval: 0' '$TMP/badint.err'"
+# numbers are decimal digits only: strtol would take a sign, blanks, 0x
+for bad in "+1|invalid interval: +1" "1 +2|invalid count: +2" \
+	   "-d  7|invalid domain id:  7" "-d 0x10|invalid domain id: 0x10" \
+	   "-d 4294967296|invalid domain id: 4294967296"; do
+	args=${bad%%|*}
+	msg=${bad#*|}
+	# "-d  7": the blank is part of the value
+	case $args in
+	"-d  7") run badnum "$DS" lat -d " 7" ;;
+	*) # shellcheck disable=SC2086
+	   run badnum "$DS" lat $args ;;
+	esac
+	check "lat $args: usage error 64, \"$msg\"" \
+		test "$(rc badnum)" = 64 -a "$(head -n 1 "$TMP/badnum.err")" = "dirtyscope lat: $msg"
+done
+run recbadd2 "$DS" record -o "$TMP/x.jsonl" -d +5
+check "record -d +5: usage error 64, \"invalid duration: +5\"" \
+	test "$(rc recbadd2)" = 64 -a "$(head -n 1 "$TMP/recbadd2.err")" = "dirtyscope record: invalid duration: +5"
 run badop "$DS" lat --op fold
 check "lat --op fold: rejected" \
 	sh -c "test $(rc badop) != 0 && grep -q 'invalid --op' '$TMP/badop.err'"
@@ -918,6 +1065,27 @@ check "lat --help: --prom-format, prometheus the default" \
 	sh -c "tr -s ' \n' ' ' <'$TMP/help.out' | grep -q -- '--prom-format=FORMAT prometheus (default: text 0.0.4, what the textfile collector reads) or openmetrics'"
 check "lat --help lists the fentry ops" \
 	sh -c "tr -s ' \n' ' ' <'$TMP/help.out' | grep -q 'get_bitmap, set_tracking, clear_bitmap, type1_dirty, dma_report (fentry/fexit)'"
+
+# fexit programs are preemptible: their adds to the per-CPU histograms must
+# be atomic (two tasks on one CPU share that copy)
+check "lat.bpf.o: every fexit program adds to the histogram atomically, no plain stores to it" \
+	py fexit_atomic "$BUILD/lat.bpf.o" <<'EOF'
+import re, subprocess, sys
+obj = sys.argv[1]
+hdr = subprocess.run(["llvm-objdump", "-h", obj], check=True, capture_output=True,
+                     text=True).stdout
+secs = [w.split()[1] for w in hdr.splitlines()
+        if len(w.split()) > 1 and w.split()[1].startswith("fexit/")]
+assert len(secs) == 7, secs
+for sec in secs:
+    dis = subprocess.run(["llvm-objdump", "-d", "--section=" + sec, obj], check=True,
+                         capture_output=True, text=True).stdout
+    locks = re.findall(r"lock \*\(u64 \*\)\(r\d+ \+ \d+\) \+= r\d+", dis)
+    # sum_ns and errors follow the 64 slots: offsets 512 and 520
+    plain = re.findall(r"(?<!lock )\*\(u64 \*\)\(r\d+ \+ 5(?:12|20)\) = r\d+", dis)
+    assert len(locks) >= 2, (sec, locks)
+    assert not plain, (sec, plain)
+EOF
 
 # --- shared attach code on a host tracepoint (sys_enter) ---------------------
 

@@ -26,6 +26,7 @@
 #include "histogram.h"
 #include "json.h"
 #include "lat_out.h"
+#include "numparse.h"
 #include "openmetrics.h"
 #include "rate_math.h"
 #include "recfile.h"
@@ -231,6 +232,66 @@ static void test_decimal(void)
 	CHECK(!strcmp(buf, "0.1"), "shortest double 0.1 (got %s)", buf);
 	ds_fmt_double(buf, sizeof(buf), 1.0 / 512);
 	CHECK(!strcmp(buf, "0.001953125"), "shortest double 1/512 (got %s)", buf);
+}
+
+static void test_numparse(void)
+{
+	static const struct {
+		const char *s;
+		uint64_t min, max;
+		int ret;
+		uint64_t v;
+	} u[] = {
+		{ "0", 0, 10, 0, 0 }, { "10", 0, 10, 0, 10 }, { "007", 0, 10, 0, 7 },
+		{ "11", 0, 10, -ERANGE, 0 }, { "0", 1, 10, -ERANGE, 0 },
+		{ "18446744073709551615", 0, UINT64_MAX, 0, UINT64_MAX },
+		{ "18446744073709551616", 0, UINT64_MAX, -ERANGE, 0 },
+		{ "99999999999999999999999", 0, UINT64_MAX, -ERANGE, 0 },
+		{ "", 0, 10, -EINVAL, 0 }, { "-1", 0, UINT64_MAX, -EINVAL, 0 },
+		{ "+1", 0, 10, -EINVAL, 0 }, { " 1", 0, 10, -EINVAL, 0 },
+		{ "1 ", 0, 10, -EINVAL, 0 }, { "0x10", 0, 100, -EINVAL, 0 },
+		{ "1.5", 0, 10, -EINVAL, 0 },
+	};
+	static const struct {
+		const char *s;
+		int ret;
+		double v;
+	} d[] = {
+		{ "0.15", 0, 0.15 }, { "1", 0, 1 }, { ".5", 0, 0.5 }, { "2.", 0, 2 },
+		{ "1e-2", 0, 0.01 }, { "10", 0, 10 }, { "10.5", -ERANGE, 0 },
+		{ "1e400", -ERANGE, 0 }, { "nan", -EINVAL, 0 }, { "inf", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 }, { "+1", -EINVAL, 0 }, { " 1", -EINVAL, 0 },
+		{ "0x1p3", -EINVAL, 0 }, { ".", -EINVAL, 0 }, { "1e", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
+	};
+	const char *end;
+	uint64_t v;
+	double x;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+		v = 12345;
+		ret = ds_parse_u64(u[i].s, NULL, u[i].min, u[i].max, &v);
+		CHECK(ret == u[i].ret && (ret || v == u[i].v),
+		      "numparse: \"%s\" in [%llu, %llu]: %d, %llu (got %d, %llu)",
+		      u[i].s, (unsigned long long)u[i].min,
+		      (unsigned long long)u[i].max, u[i].ret,
+		      (unsigned long long)u[i].v, ret, (unsigned long long)v);
+	}
+	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		x = -1;
+		ret = ds_parse_double(d[i].s, NULL, 0, 10, &x);
+		CHECK(ret == d[i].ret && (ret || x == d[i].v),
+		      "numparse: \"%s\" as a number in [0, 10]: %d, %g (got %d, %g)",
+		      d[i].s, d[i].ret, d[i].v, ret, x);
+	}
+	ret = ds_parse_u64("24:1", &end, 0, 100, &v);
+	CHECK(!ret && v == 24 && !strcmp(end, ":1"),
+	      "numparse: \"24:1\" with an end pointer: 24, then \":1\"");
+	ret = ds_parse_double("0.15:24", &end, 0, 10, &x);
+	CHECK(!ret && x == 0.15 && !strcmp(end, ":24"),
+	      "numparse: \"0.15:24\" with an end pointer: 0.15, then \":24\"");
 }
 
 static void test_labels(void)
@@ -567,6 +628,7 @@ int main(int argc, char **argv)
 	test_print(argv[2]);
 	test_rate();
 	test_decimal();
+	test_numparse();
 	test_labels();
 	test_om_errors();
 	test_lat_add();
