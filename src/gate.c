@@ -30,8 +30,8 @@
 #include "dirtyscope.h"
 #include "json.h"
 #include "stats.h"
-#include "svg.h"
 #include "trace_helpers.h"
+#include "xml.h"
 
 #define GATE_EXIT_PASS		0
 #define GATE_EXIT_REGRESSION	1
@@ -747,13 +747,6 @@ static int print_json(const struct gate_row *rows, size_t n,
 	return ds_json_print(stdout, top, env.pretty);
 }
 
-static void xml_attr(FILE *f, const char *name, const char *val)
-{
-	fprintf(f, " %s=\"", name);
-	ds_xml_escape(f, val);
-	fputc('"', f);
-}
-
 static int write_junit(const struct gate_row *rows, size_t n,
 		       const struct gate_cfg *cfg, int nreg, double secs)
 {
@@ -780,11 +773,11 @@ static int write_junit(const struct gate_row *rows, size_t n,
 		"failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\" "
 		"timestamp=\"%s\">\n", n, nreg, skipped, secs, ts);
 	fprintf(f, "    <properties>\n      <property");
-	xml_attr(f, "name", "result");
-	xml_attr(f, "value", env.result);
+	ds_xml_attr(f, "name", "result");
+	ds_xml_attr(f, "value", env.result);
 	fprintf(f, "/>\n      <property");
-	xml_attr(f, "name", "baseline");
-	xml_attr(f, "value", env.baseline);
+	ds_xml_attr(f, "name", "baseline");
+	ds_xml_attr(f, "value", env.baseline);
 	fprintf(f, "/>\n      <property name=\"normalize\" value=\"%s\"/>\n",
 		norm_name(cfg->norm));
 	fprintf(f, "    </properties>\n");
@@ -792,14 +785,14 @@ static int write_junit(const struct gate_row *rows, size_t n,
 		const struct gate_row *r = &rows[i];
 
 		fprintf(f, "    <testcase classname=\"dirtyscope.gate\"");
-		xml_attr(f, "name", r->name);
+		ds_xml_attr(f, "name", r->name);
 		fprintf(f, " time=\"0\">\n");
 		if (!r->gated) {
 			fprintf(f, "      <skipped message=\"not gated (not in the "
 				"config)\"/>\n");
 		} else if (r->verdict == GATE_REGRESSION) {
 			fprintf(f, "      <failure type=\"regression\"");
-			xml_attr(f, "message", r->reason);
+			ds_xml_attr(f, "message", r->reason);
 			fprintf(f, ">");
 			snprintf(buf, sizeof(buf), "median %.6g -> %.6g %s",
 				 r->base_med, r->res_med, r->unit);

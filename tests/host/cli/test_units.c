@@ -29,6 +29,7 @@
 #include "rate_math.h"
 #include "recfile.h"
 #include "svg.h"
+#include "xml.h"
 
 static int failures;
 
@@ -446,6 +447,24 @@ static void test_svg(void)
 	free(out);
 }
 
+/* the XML escaping of the SVG charts and of gate's JUnit file */
+static void test_xml(void)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&out, &len);
+	ds_xml_escape(f, "<a href='x'>&\"</a>");
+	ds_xml_attr(f, "message", "1.5x slower\n\x02p < 0.01\t");
+	fclose(f);
+	CHECK(!strcmp(out, "&lt;a href=&apos;x&apos;&gt;&amp;&quot;&lt;/a&gt;"
+		      " message=\"1.5x slower&#10;?p &lt; 0.01\t\""),
+	      "xml: text and attribute escaped, newline kept, control replaced (%s)",
+	      out);
+	free(out);
+}
+
 /* known lat entries: scan in domains 3 and 5, split in domain 3 */
 static size_t lat_sample(struct lat_entry *e)
 {
@@ -560,5 +579,6 @@ int main(int argc, char **argv)
 	test_recfile();
 	test_heatmap();
 	test_svg();
+	test_xml();
 	return failures ? 1 : 0;
 }
