@@ -17,6 +17,7 @@
 #include "heatmap.h"
 #include "opts.h"
 #include "json.h"
+#include "lat_hist.h"
 #include "lat_out.h"
 #include "openmetrics.h"
 #include "rate_math.h"

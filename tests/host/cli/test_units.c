@@ -24,6 +24,7 @@
 #include "heatmap.h"
 #include "histogram.h"
 #include "json.h"
+#include "lat_hist.h"
 #include "lat_out.h"
 #include "openmetrics.h"
 #include "rate_math.h"
@@ -288,6 +289,39 @@ static void test_lat_add(void)
 	CHECK(n == 3 && e[1].key.domain_id == LAT_ALL_DOMAINS &&
 	      e[1].hist.slots[1] == 1 && e[1].hist.slots[0] == 3,
 	      "lat_add: one key per op without per_domain, msecs slots");
+}
+
+/* lat_delta(): an interval is the cumulative counts minus the last read */
+static void test_lat_delta(void)
+{
+	static const struct lat_units us = { "usecs", 1000 };
+	struct lat_entry prev[4], cur[4], want[4];
+	size_t nprev = 0, ncur, nwant = 0, i, j = 0;
+	bool same = true;
+
+	for (i = 0; i < NSTREAM / 2; i++)
+		lat_add(prev, &nprev, 4, &stream[i], &us, true);
+	memcpy(cur, prev, sizeof(prev));
+	ncur = nprev;
+	for (i = NSTREAM / 2; i < NSTREAM; i++) {
+		lat_add(cur, &ncur, 4, &stream[i], &us, true);
+		lat_add(want, &nwant, 4, &stream[i], &us, true);
+	}
+	lat_delta(cur, ncur, prev, nprev);
+	/* the interval's keys as if counted alone, the others all zero */
+	for (i = 0; i < ncur; i++) {
+		if (j < nwant && !memcmp(&cur[i].key, &want[j].key,
+					 sizeof(want[j].key))) {
+			same &= !memcmp(&cur[i].hist, &want[j].hist,
+					sizeof(want[j].hist));
+			j++;
+		} else {
+			same &= !ds_hist_total(cur[i].hist.slots, DS_MAX_SLOTS) &&
+				!cur[i].hist.sum_ns && !cur[i].hist.errors;
+		}
+	}
+	CHECK(same && j == nwant && nwant > 0 && nprev > 0,
+	      "lat_delta: cumulative minus the previous read = the interval's events");
 }
 
 /* what a file of these events reads back as */
@@ -576,6 +610,7 @@ int main(int argc, char **argv)
 	test_labels();
 	test_om_errors();
 	test_lat_add();
+	test_lat_delta();
 	test_recfile();
 	test_heatmap();
 	test_svg();
