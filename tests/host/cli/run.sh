@@ -600,8 +600,10 @@ cases = [
     ("wrap", [hdr, ev_with(0, iova=2**64 - 4096, size=8192)], 2,
      '"size": iova + size beyond 2^64'),
     ("unknown", [hdr, ev_with(0, color="red")], 2, 'unknown field "color"'),
-    ("truncated", [hdr, ev[0], ev[1][:40]], 3,
+    # a line cut inside a value is an error unless it is the file's last
+    ("truncated", [hdr, ev[0], ev[1][:40], ev[2]], 3,
      "invalid JSON (the line ends inside a value)"),
+    ("cuthdr", [hdr[:30]], 1, "invalid JSON (the line ends inside a value)"),
     ("garbage", [hdr, ev[0] + " x"], 2,
      "invalid JSON (unexpected character at column %d)" % (len(ev[0]) + 2)),
     ("array", [hdr, "[1,2]"], 2, "not a JSON object"),
@@ -631,6 +633,32 @@ while IFS="$(printf '\t')" read -r name line reason; do
 done <"$TMP/bad/manifest"
 check "a recording without its trailer (recorder killed) is still read" \
 	sh -c "head -n -1 '$TMP/basic.jsonl' | '$DS' report -j - | grep -q '\"complete\":false'"
+
+# a recorder killed while writing a line: its last line is cut inside a
+# value; report reads the lines before it and says so on stderr, once
+nlines=$(wc -l <"$TMP/basic.jsonl")
+nev=$((nlines - 2))
+{ head -n $((nlines - 2)) "$TMP/basic.jsonl"
+  sed -n "$((nlines - 1))p" "$TMP/basic.jsonl" | head -c 40; } >"$TMP/cut.jsonl"
+{ cat "$TMP/cut.jsonl"; echo; } >"$TMP/cutnl.jsonl"
+cutmsg="warning: the last line ends inside a value (the recorder was killed while writing it): ignored"
+for f in cut cutnl; do
+	run "rep_$f" "$DS" report -j "$TMP/$f.jsonl"
+	check "report of a recording whose last line is cut ($f.jsonl): exit 0, one warning line" \
+		test "$(rc "rep_$f")" = 0 -a "$(cat "$TMP/rep_$f.err")" = \
+		"dirtyscope: $TMP/$f.jsonl:$((nlines - 1)): $cutmsg"
+	check "report of a recording whose last line is cut ($f.jsonl): the $((nev - 1)) whole events, incomplete" \
+		py "rep_$f" "$TMP/rep_$f.out" "$((nev - 1))" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["events"] == int(sys.argv[2]) and d["complete"] is False, d
+assert sum(o["count"] for o in d["lat"]["ops"]) == int(sys.argv[2]), d["lat"]
+EOF
+done
+run rep_cutstdin "$DS" report - <"$TMP/cut.jsonl"
+check "report - of a cut recording: the warning names stdin (-)" \
+	test "$(rc rep_cutstdin)" = 0 -a "$(cat "$TMP/rep_cutstdin.err")" = \
+	"dirtyscope: -:$((nlines - 1)): $cutmsg"
 
 # record --bitmaps, bitmap lines (format version 2)
 . "$HERE/bitmaps.sh"
