@@ -600,6 +600,9 @@ cases = [
     ("wrap", [hdr, ev_with(0, iova=2**64 - 4096, size=8192)], 2,
      '"size": iova + size beyond 2^64'),
     ("unknown", [hdr, ev_with(0, color="red")], 2, 'unknown field "color"'),
+    ("hdrextra", [dump(dict(H, comment="rerun"))] + ev, 1, 'unknown field "comment"'),
+    ("trlextra", [hdr] + ev + [dump(dict(obj(trailer), bitmaps=0))], len(ev) + 2,
+     'unknown field "bitmaps"'),
     # a line cut inside a value is an error unless it is the file's last
     ("truncated", [hdr, ev[0], ev[1][:40], ev[2]], 3,
      "invalid JSON (the line ends inside a value)"),
