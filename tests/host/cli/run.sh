@@ -448,6 +448,34 @@ want[("domain 2", "0x0", "0.000")] = (256, 1)
 want[("domain 2", "0x0", "2.000")] = (256, 1)
 assert got == want, sorted(set(got.items()) ^ set(want.items()))
 EOF
+# scans over four 256 MiB ranges: their counts are spread, estimates that
+# the SVG (cells, note, title, legend) and stderr point out
+check "heat map from scans over several ranges: one line on stderr, the estimated cells counted" \
+	test "$(cat "$TMP/rep_svg.err")" = \
+	"dirtyscope: $TMP/heat.svg: 16 of 18 heat map cells are estimates (a scan over several IOVA ranges is spread over them by bytes); 'record --bitmaps' gives the exact pages"
+check "heat map from scans: estimated cells marked (data-estimated, ~ in the tooltip), the exact ones not" \
+	py heat_est "$TMP/heat.svg" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+a = root.attrib
+assert a["data-source"] == "scans" and a["data-estimated"] == "16", a
+est, exact = [], []
+for c in root.iter(NS + "rect"):
+    if c.get("class") == "cell":
+        (est if c.get("data-estimated") == "1" else exact).append(c)
+assert len(est) == 16 and len(exact) == 2, (len(est), len(exact))
+for c in est:           # domain 1: scans of 1 GiB over four 256 MiB ranges
+    t = c.find(NS + "title").text
+    assert t.startswith("domain 1, ") and ": ~" in t and "(estimated)" in t, t
+for c in exact:         # domain 2: scans within one range, whole pages
+    t = c.find(NS + "title").text
+    assert t.startswith("domain 2, ") and t.endswith(": 256 dirty pages, 1 scan"), t
+text = [t.text for t in root.iter(NS + "text")]
+assert text[0].startswith("Dirty pages (estimated) per 1000 ms"), text[0]
+assert any(x.startswith("Estimated: 16 of 18 cells.") for x in text), text
+assert "\u2264 1" in text, text        # the scale's low end takes the estimates below 1
+EOF
 run rep_auto "$DS" report "$TMP/basic.jsonl" --svg "$TMP/heat_auto.svg"
 check "heat map defaults: 100 ms x 32 MiB, 40 x 34 grid, 144 cells" \
 	py heat_auto "$TMP/heat_auto.svg" <<'EOF'
@@ -486,6 +514,23 @@ for d in rate:
     assert abs(sums[d] - rate[d]) < 1e-6 * rate[d], (d, sums[d], rate[d])
 EOF
 done
+# the last grid (500 ms x 32 MiB): up to 8192 pages in a cell, yet one
+# dirty page must not look like none
+check "migrate heat map: a clean cell (0) and a 1-page cell are far apart in colour under a max of 8192" \
+	py mig_fill "$TMP/mig.svg" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+fill = {}
+for c in root.iter(NS + "rect"):
+    if c.get("class") == "cell":
+        fill.setdefault(float(c.get("data-dirty")), set()).add(c.get("fill"))
+assert max(fill) == 8192 and len(fill[0]) == len(fill[1]) == 1, fill.get(0)
+def rgb(h): return [int(h[i:i + 2], 16) for i in (1, 3, 5)]
+z, one = rgb(fill[0].pop()), rgb(fill[1].pop())
+dist = sum((x - y) ** 2 for x, y in zip(z, one)) ** 0.5
+assert dist > 200, (z, one, dist)
+EOF
 check "histogram SVG: 4 panels, 11 bars with the slot counts" py hist_bars "$TMP/lat.svg" <<'EOF'
 import sys, xml.etree.ElementTree as ET
 NS = "{http://www.w3.org/2000/svg}"
