@@ -239,6 +239,34 @@ static int opt_string(struct json_object *top, const char *key, char **dst,
 	return *dst ? 0 : fail(reason, rlen, "out of memory");
 }
 
+/*
+ * The keys of a version 1 file.  Any other key is an error, as in a
+ * recording: a new key comes with a new version, which this reader then
+ * refuses by number, and a misspelt key ("refrence", "parms") cannot
+ * silently drop what the gate checks.
+ */
+static const char *const top_keys[] = {
+	"format", "version", "dirtyscope", "kernel", "machine", "hostname",
+	"time", "command", "params", "reference", "metrics", NULL,
+};
+static const char *const metric_keys[] = { "unit", "samples", NULL };
+
+/* the first key of @o not in @known, or NULL */
+static const char *unknown_key(struct json_object *o,
+			       const char *const *known)
+{
+	json_object_object_foreach(o, key, v) {
+		const char *const *k;
+
+		(void)v;
+		for (k = known; *k && strcmp(*k, key); k++)
+			;
+		if (!*k)
+			return key;
+	}
+	return NULL;
+}
+
 static int read_metric(struct ds_bench *b, const char *name,
 		       struct json_object *o, const char *path, char *reason,
 		       size_t rlen)
@@ -254,6 +282,9 @@ static int read_metric(struct ds_bench *b, const char *name,
 	if (!json_object_is_type(o, json_type_object))
 		return fail(reason, rlen, "%s: metric \"%s\": not an object",
 			    path, name);
+	if (unknown_key(o, metric_keys))
+		return fail(reason, rlen, "%s: metric \"%s\": unknown field "
+			    "\"%.80s\"", path, name, unknown_key(o, metric_keys));
 	if (!json_object_object_get_ex(o, "unit", &unit) ||
 	    !json_object_is_type(unit, json_type_string) ||
 	    !*json_object_get_string(unit))
@@ -318,6 +349,9 @@ static int read_top(struct ds_bench *b, struct json_object *top,
 		return fail(reason, rlen, "%s: unsupported format version %lld "
 			    "(this dirtyscope reads %d)", path,
 			    (long long)json_object_get_int64(v), DS_BENCH_VERSION);
+	if (unknown_key(top, top_keys))
+		return fail(reason, rlen, "%s: unknown field \"%.80s\"", path,
+			    unknown_key(top, top_keys));
 
 	if ((err = opt_string(top, "dirtyscope", &b->dirtyscope, path, reason, rlen)) ||
 	    (err = opt_string(top, "kernel", &b->kernel, path, reason, rlen)) ||

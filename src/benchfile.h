@@ -8,6 +8,8 @@
  *    "kernel": ..., "machine": ..., "hostname": ..., "time": SECONDS,
  *    "command": [...], "params": {...}, "reference": "reference",
  *    "metrics": {"NAME": {"unit": "ns", "samples": [...]}, ...}}
+ *
+ * Read strictly, like a recording: a key not listed here is an error.
  */
 #ifndef DS_BENCHFILE_H
 #define DS_BENCHFILE_H

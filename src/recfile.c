@@ -259,6 +259,7 @@ int ds_rec_write_bitmap(FILE *f, const struct ds_rec_bitmap *b)
 struct ds_rec_ctx {
 	char *reason;
 	size_t len;
+	bool cut;	/* the line failed as it ended inside a value */
 };
 
 static int ds_rec_fail(struct ds_rec_ctx *c, const char *fmt, ...)
@@ -608,8 +609,9 @@ static struct json_object *ds_rec_parse_line(struct ds_rec_ctx *c,
 	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, s, len);
 	jerr = json_tokener_get_error(tok);
+	c->cut = !o && jerr == json_tokener_continue;
 	if (!o) {
-		if (jerr == json_tokener_continue)
+		if (c->cut)
 			ds_rec_fail(c, "invalid JSON (the line ends inside a value)");
 		else
 			ds_rec_fail(c, "invalid JSON (%s at column %zu)",
@@ -664,6 +666,17 @@ static int ds_rec_push_bitmap(struct ds_recording *r, size_t *cap,
 	return 0;
 }
 
+/* nothing after the line just read: a peek at the stream */
+static bool ds_rec_at_end(FILE *f)
+{
+	int ch = getc(f);
+
+	if (ch == EOF)
+		return !ferror(f);
+	ungetc(ch, f);
+	return false;
+}
+
 /* the op of an event or bitmap line: a bitmap kind, or -1 (an event) */
 static int ds_rec_line_kind(struct json_object *o)
 {
@@ -678,7 +691,7 @@ static int ds_rec_line_kind(struct json_object *o)
 int ds_rec_read(FILE *f, struct ds_recording *r, size_t *line, char *reason,
 		size_t len)
 {
-	struct ds_rec_ctx c = { reason, len };
+	struct ds_rec_ctx c = { reason, len, false };
 	struct json_tokener *tok;
 	struct json_object *o;
 	char *buf = NULL;
@@ -706,6 +719,16 @@ int ds_rec_read(FILE *f, struct ds_recording *r, size_t *line, char *reason,
 			goto out;
 		}
 		o = ds_rec_parse_line(&c, tok, buf, n);
+		/*
+		 * A recorder killed while writing a line leaves the file's
+		 * last line cut inside a value: the end of the recording,
+		 * not an error (the header must be whole, though).
+		 */
+		if (!o && c.cut && *line > 1 && ds_rec_at_end(f)) {
+			r->cut_line = *line;
+			reason[0] = '\0';
+			break;
+		}
 		if (!o)
 			goto out;
 		if (*line == 1)
@@ -823,5 +846,8 @@ int ds_rec_load(const char *path, struct ds_recording *r, char *msg,
 		snprintf(msg, len, "%s:%zu: %s", path, line, reason);
 	else if (err)
 		snprintf(msg, len, "cannot read %s: %s", path, strerror(-err));
+	else if (r->cut_line)
+		fprintf(stderr, "dirtyscope: %s:%zu: warning: the last line ends inside a value (the recorder was killed while writing it): ignored\n",
+			path, r->cut_line);
 	return err;
 }

@@ -43,7 +43,9 @@
  * (events and bitmaps merged; see src/bmcap.h).
  *
  * Reading is strict: every field present with the right type and range,
- * no unknown field, nothing after the trailer.  Pure code, no BPF.
+ * no unknown field, nothing after the trailer; only the last line may be
+ * cut (a recorder killed mid-line), and is then ignored.  Pure code, no
+ * BPF.
  */
 #ifndef DS_RECFILE_H
 #define DS_RECFILE_H
@@ -118,6 +120,7 @@ int ds_rec_write_bitmap(FILE *f, const struct ds_rec_bitmap *b);
 struct ds_recording {
 	struct ds_rec_header hdr;
 	struct ds_rec_trailer end;
+	size_t cut_line;	/* the last line, cut inside a value: ignored; 0: none */
 	struct ds_dirty_event *ev;
 	size_t n;
 	struct ds_rec_bitmap *bm;	/* in file order (ts order) */
@@ -127,7 +130,10 @@ struct ds_recording {
 /*
  * Read a whole recording.  0, or -1 with *line (1-based) and a reason
  * ("\"iova\": missing") for the first bad line; -errno on a read error
- * (*line 0).  ds_rec_free() in every case.
+ * (*line 0).  The file's last line ending inside a JSON value (a recorder
+ * killed while writing it) ends the recording instead: 0, r->cut_line its
+ * number.  A cut header, or a cut line with more after it, stays an
+ * error.  ds_rec_free() in every case.
  */
 int ds_rec_read(FILE *f, struct ds_recording *r, size_t *line, char *reason,
 		size_t len);
@@ -135,7 +141,9 @@ void ds_rec_free(struct ds_recording *r);
 /*
  * Read the recording in file @path ("-": stdin): 0, or -errno with the
  * one-line reason in @msg ("cannot open F: ...", "F:12: ...", "cannot
- * read F: ...").  ds_rec_free() in every case.
+ * read F: ...").  A cut last line is said on stderr, one line ("dirtyscope:
+ * F:12: warning: the last line ends inside a value ...: ignored").
+ * ds_rec_free() in every case.
  */
 int ds_rec_load(const char *path, struct ds_recording *r, char *msg,
 		size_t len);

@@ -20,6 +20,7 @@
 #include "numparse.h"
 #include "opts.h"
 #include "json.h"
+#include "lat_hist.h"
 #include "lat_out.h"
 #include "openmetrics.h"
 #include "rate_math.h"
@@ -328,9 +329,17 @@ static int report_heatmap(const struct report *r, const char *subtitle)
 	struct report_draw d = { r, &hm, subtitle };
 	int err;
 
-	err = ds_heatmap_build(&hm, r->rec.ev, r->rec.n, r->rec.hdr.start_ns,
-			       r->end_ns, env.bucket_ms * 1000000ULL,
-			       env.range_mib * MIB);
+	/* the exact pages when the recording has them, else the scan counts */
+	if (ds_heatmap_reads(r->rec.bm, r->rec.nbm))
+		err = ds_heatmap_build_bitmaps(&hm, r->rec.bm, r->rec.nbm,
+					       r->rec.hdr.start_ns, r->end_ns,
+					       env.bucket_ms * 1000000ULL,
+					       env.range_mib * MIB);
+	else
+		err = ds_heatmap_build(&hm, r->rec.ev, r->rec.n,
+				       r->rec.hdr.start_ns, r->end_ns,
+				       env.bucket_ms * 1000000ULL,
+				       env.range_mib * MIB);
 	if (err == -E2BIG && hm.ncols > DS_HM_MAX_COLS)
 		ds_err("--bucket-ms %ld gives %zu time buckets (at most %d): use a larger --bucket-ms",
 		       env.bucket_ms, hm.ncols, DS_HM_MAX_COLS);
@@ -344,6 +353,9 @@ static int report_heatmap(const struct report *r, const char *subtitle)
 		ds_err("heat map: %s", strerror(-err));
 	if (!err)
 		err = report_write(env.svg, report_draw_heatmap, &d);
+	if (!err && hm.estimated_cells)
+		ds_err("%s: %zu of %zu heat map cells are estimates (a scan over several IOVA ranges is spread over them by bytes); 'record --bitmaps' gives the exact pages",
+		       env.svg, hm.estimated_cells, hm.cells);
 	ds_heatmap_free(&hm);
 	return err;
 }
@@ -364,9 +376,11 @@ int cmd_report(int argc, char **argv)
 		       "Prints the latency histograms per operation (like 'dirtyscope lat')\n"
 		       "and the per-domain dirty rates (like 'dirtyscope rate') over the\n"
 		       "whole recording.  The heat map (--svg) has one column per time\n"
-		       "bucket and one row per IOVA range of each domain that a scan\n"
-		       "covered; a scan's dirty pages are spread over the ranges it\n"
-		       "covered in proportion to their bytes.  FILE - reads stdin.\n\n"
+		       "bucket and one row per IOVA range that was read or scanned.  It\n"
+		       "draws the exact dirty pages of the bitmap reads when the\n"
+		       "recording has them (record --bitmaps), else the counts of the\n"
+		       "scans; a scan over several ranges is spread over them by bytes,\n"
+		       "an estimate the SVG and stderr point out.  FILE - reads stdin.\n\n"
 		       "EXAMPLES:\n"
 		       "    dirtyscope report dirty.jsonl\n"
 		       "    dirtyscope report dirty.jsonl -j -m\n"

@@ -9,10 +9,10 @@
 #include "dirty_ops.h"
 #include "stream.h"
 #include "trace_helpers.h"
-#include "rate.skel.h"
+#include "stream.skel.h"
 
 struct ds_stream {
-	struct rate_bpf *obj;
+	struct stream_bpf *obj;
 	struct ring_buffer *rb;
 	ds_stream_fn fn;
 	void *ctx;
@@ -27,16 +27,16 @@ static int ds_stream_sample(void *ctx, void *data, size_t len)
 	return s->fn(s->ctx, data);
 }
 
-static struct rate_bpf *ds_stream_load(const struct ds_stream_opts *o)
+static struct stream_bpf *ds_stream_load(const struct ds_stream_opts *o)
 {
 	struct ds_loader ld;
-	struct rate_bpf *obj;
+	struct stream_bpf *obj;
 	int err;
 
 	if (ds_loader_init(&ld, o->mode))
 		return NULL;
 	for (;;) {
-		obj = rate_bpf__open_opts(&ld.opts);
+		obj = stream_bpf__open_opts(&ld.opts);
 		if (!obj) {
 			ds_err("cannot open the %s BPF object: %s", o->what,
 			       strerror(errno));
@@ -64,10 +64,10 @@ static struct rate_bpf *ds_stream_load(const struct ds_stream_opts *o)
 					   ld.mode);
 		}
 		if (!err)
-			err = rate_bpf__load(obj);
+			err = stream_bpf__load(obj);
 		if (!err)
 			break;
-		rate_bpf__destroy(obj);
+		stream_bpf__destroy(obj);
 		obj = NULL;
 		if (!ds_loader_retry(&ld, err)) {
 			ds_loader_report(&ld, o->what);
@@ -97,7 +97,7 @@ struct ds_stream *ds_stream_open(const struct ds_stream_opts *o,
 	if (!s->obj)
 		goto fail;
 	ds_libbpf_setup(o->verbose);
-	err = rate_bpf__attach(s->obj);
+	err = stream_bpf__attach(s->obj);
 	if (err) {
 		const char *w = ds_libbpf_last_warning();
 
@@ -144,6 +144,6 @@ void ds_stream_close(struct ds_stream *s)
 		return;
 	ring_buffer__free(s->rb);
 	/* destroying the skeleton detaches every program */
-	rate_bpf__destroy(s->obj);
+	stream_bpf__destroy(s->obj);
 	free(s);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The dirty-event stream shared by rate and record: bpf/rate.bpf.c's
+ * The dirty-event stream shared by rate and record: bpf/stream.bpf.c's
  * programs for the wanted ops (tp_btf, falling back to raw_tp) push a
  * struct ds_dirty_event per operation into one ring buffer, and every
  * record is handed to a callback while polling.

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "svg.h"
+#include "xml.h"
 
 /* coordinates: two decimals at most, no trailing zeros */
 static void ds_svg_num(FILE *f, double v)
@@ -27,39 +28,6 @@ static void ds_svg_attr(FILE *f, const char *name, double v)
 	fprintf(f, " %s=\"", name);
 	ds_svg_num(f, v);
 	fputc('"', f);
-}
-
-void ds_xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '\n':
-			/* kept in attribute values too, where a raw one is a space */
-			fputs("&#10;", f);
-			break;
-		default:
-			/* control characters are not allowed in XML 1.0 */
-			if ((unsigned char)*s < 0x20 && *s != '\t')
-				fputc('?', f);
-			else
-				fputc(*s, f);
-		}
-	}
 }
 
 void ds_svg_begin(FILE *f, double width, double height, const char *attrs)

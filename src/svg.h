@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Hand-written SVG for the report's charts: a few elements, text and
- * attribute values escaped, numbers in the shortest form.  No DTD, no
- * scripts, one <svg> root: well-formed XML that any viewer and
+ * attribute values escaped (xml.h), numbers in the shortest form.  No
+ * DTD, no scripts, one <svg> root: well-formed XML that any viewer and
  * rsvg-convert render.
  */
 #ifndef DS_SVG_H
@@ -19,11 +19,6 @@ void ds_svg_begin(FILE *f, double width, double height, const char *attrs);
 /* close the root; 0, or -1 when the stream has an error */
 int ds_svg_end(FILE *f);
 
-/*
- * s as XML text or attribute value: & < > " ' and newline escaped, other
- * control characters (not allowed in XML 1.0) as '?'.  Also gate's JUnit.
- */
-void ds_xml_escape(FILE *f, const char *s);
 /* <text x y attrs>printf text</text>, text escaped */
 void ds_svg_text(FILE *f, double x, double y, const char *attrs,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));

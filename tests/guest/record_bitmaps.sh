@@ -5,7 +5,8 @@
 # must hold exactly those calls, in that order: uapi, kind, range, page
 # size and every bit, with ret 0 and a non-zero duration, the bitmaps of
 # more than one ring buffer record (40961 and 65536 pages) included, and
-# none of the calls that failed.  Without --bitmaps record writes what it
+# none of the calls that failed; report's heat map of it draws exactly the
+# pages those reads reported.  Without --bitmaps record writes what it
 # always wrote.
 # TAP output; run by /init as /tests/record_bitmaps.
 
@@ -27,7 +28,7 @@ field() {
 }
 
 echo "KTAP version 1"
-echo "1..12"
+echo "1..13"
 
 dirtyscope record --bitmaps -o $REC -- /tests/bitmaps_workload $WANT \
 	> /tmp/bm.out 2> /tmp/bm.err
@@ -75,6 +76,23 @@ ok $? "trailer: $(tail -n 1 $REC)"
 json=$(dirtyscope report -j $REC)
 echo "$json" | grep -q '"bitmaps":{"count":13,"lost":0,"iommufd":6,"type1":7,"get":5,"get_noclear":4,"clear":4}'
 ok $? "report -j counts the bitmaps: $(echo "$json" | sed -n 's/.*\("bitmaps":{[^}]*}\).*/\1/p')"
+
+# the heat map draws the reads' pages (get, get_noclear; not the clears),
+# exact: its cells add up to the bits set in those bitmaps, nothing on stderr
+dirtyscope report $REC --svg /tmp/bm.svg > /dev/null 2> /tmp/bmsvg.err
+rc=$?
+want=$(awk 'function pop(h,  i, n) {
+		for (i = 1; i <= length(h); i++)
+			n += substr("0112122312232334", index("0123456789abcdef", substr(h, i, 1)), 1)
+		return n
+	}
+	$2 != "clear" { n += pop($6) }
+	END { print n + 0 }' $GOT)
+got=$(grep -o 'data-dirty="[0-9.]*"' /tmp/bm.svg | sed 's/[^0-9.]//g' | awk '{ n += $1 } END { print n + 0 }')
+ok $([ "$rc" = 0 ] && [ ! -s /tmp/bmsvg.err ] && grep -q ' data-source="bitmaps" ' /tmp/bm.svg &&
+	[ "$want" = "$got" ] && [ "$want" -gt 0 ]; echo $?) \
+	"report --svg: the exact pages of the reads ($got in the cells, $want set bits; exit $rc)"
+sed 's/^/# stderr: /' /tmp/bmsvg.err
 
 # without --bitmaps: version 1, no bitmap line, the same events
 dirtyscope record -o /tmp/nobm.jsonl -- /tests/bitmaps_workload /tmp/nobm.want \

@@ -109,6 +109,74 @@ EOF
 check "report of a killed --bitmaps recording (no trailer): the lost count unknown" \
 	sh -c "head -n -1 '$TMP/bm.jsonl' | TZ=UTC '$DS' report - | sed -n 3p | grep -qx '7 dirty bitmaps (iommufd 3, type1 4; get 3, get_noclear 2, clear 2), lost unknown'"
 
+# --- the heat map of a recording with bitmaps: the exact pages -------------
+
+run bmheat "$DS" report "$TMP/bm.jsonl" --svg "$TMP/bmheat.svg" --bucket-ms 100 --range-mib 1
+check "heat map of a recording with bitmaps: exit 0, nothing on stderr (no estimate)" \
+	test "$(rc bmheat)" = 0 -a ! -s "$TMP/bmheat.err"
+check "heat map of a recording with bitmaps: well-formed (xmllint --noout)" \
+	xmllint --noout "$TMP/bmheat.svg"
+check "heat map of a recording with bitmaps: every cell = the set bits of the reads, computed here" \
+	py bmheat "$TMP/bmheat.svg" "$TMP/bm.jsonl" <<'EOF'
+import json, sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+lines = [json.loads(l) for l in open(sys.argv[2])]
+start = lines[0]["start_ns"]
+B, R = 100 * 10**6, 1 << 20
+want = {}
+for o in lines[1:]:
+    if o.get("op") not in ("bitmap_get", "bitmap_get_noclear"):
+        continue            # clears read nothing; scans are not drawn
+    col = (o["ts_ns"] - start) // B
+    for slot in range(o["iova"] // R, (o["iova"] + o["size"] - 1) // R + 1):
+        d, n = want.get((o["uapi"], slot * R, col), (0, 0))
+        want[(o["uapi"], slot * R, col)] = (d, n + 1)
+    bits = int.from_bytes(bytes.fromhex(o["bits"]), "little")
+    for p in range(o["size"] // o["pgsize"]):
+        if bits >> p & 1:
+            k = (o["uapi"], (o["iova"] + p * o["pgsize"]) // R * R, col)
+            want[k] = (want[k][0] + 1, want[k][1])
+a = root.attrib
+assert a["data-source"] == "bitmaps" and a["data-estimated"] == "0", a
+assert int(a["data-cells"]) == len(want), (a["data-cells"], len(want))
+got = {}
+for c in root.iter(NS + "rect"):
+    if c.get("class") != "cell":
+        continue
+    t = c.find(NS + "title").text   # "type1, IOVA 0x0-0xfffff, 0.400-0.500 s: 1 dirty page, 1 bitmap read"
+    grp, iova, when = t.split(": ")[0].split(", ")
+    col = round(float(when.split("-")[0]) * 10)
+    assert c.get("data-estimated") is None and "~" not in t, t
+    got[(grp, int(iova.split()[1].split("-")[0], 16), col)] = \
+        (float(c.get("data-dirty")), int(c.get("data-reads")))
+assert got == want, sorted(set(got.items()) ^ set(want.items()))
+assert sum(d for d, n in got.values()) == 7, got     # the pages of the 5 reads
+text = " ".join(t.text or "" for t in root.iter(NS + "text"))
+assert "Exact: the pages set in 5 dirty bitmap reads" in text, text
+assert "no successful dirty_scan events" not in text
+EOF
+check "heat map: a clean cell (0) and a 1-page cell are far apart in colour; the legend has the clean swatch" \
+	py bmheat_fill "$TMP/bmheat.svg" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+rects = list(root.iter(NS + "rect"))
+fill = {}
+for c in rects:
+    if c.get("class") == "cell":
+        fill.setdefault(float(c.get("data-dirty")), set()).add(c.get("fill"))
+assert len(fill[0]) == len(fill[1]) == 1, fill
+def rgb(h): return [int(h[i:i + 2], 16) for i in (1, 3, 5)]
+z, one = rgb(fill[0].pop()), rgb(fill[1].pop())
+dist = sum((x - y) ** 2 for x, y in zip(z, one)) ** 0.5
+assert dist > 200, (z, one, dist)
+clean = [c for c in rects if c.get("class") == "legend-clean"]
+assert len(clean) == 1 and rgb(clean[0].get("fill")) == z, clean
+labels = [t.text for t in root.iter(NS + "text")]
+assert "0 (read, clean)" in labels and "not read" in labels, labels
+EOF
+
 # --- malformed bitmap lines: "dirtyscope: FILE:LINE: reason", exit 1 ---------
 
 mkdir -p "$TMP/bmbad"

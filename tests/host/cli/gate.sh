@@ -324,6 +324,17 @@ bad_case unit "dirtyscope: metric \"reference\": unit \"us\" in $GT/unit.json, \
 sed 's/"samples": \[/"samples": [0, /' "$GT/noise.json" >"$GT/zero.json"
 bad_case zero "dirtyscope: $GT/zero.json: metric \"reference\": sample 1 is not a positive number" \
 	"${B[@]}" "$GT/zero.json"
+# unknown fields are errors, as in a recording (docs/cli.md, "Files and
+# versions"): at the top, in a metric, in the result or the baseline
+sed 's/^  "version": 1,$/  "version": 1,\n  "comment": "rerun",/' "$GT/noise.json" >"$GT/extra.json"
+bad_case extra "dirtyscope: $GT/extra.json: unknown field \"comment\"" \
+	"${B[@]}" "$GT/extra.json"
+sed '0,/"samples": \[/s//"samples_us": [1], "samples": [/' "$GT/noise.json" >"$GT/mextra.json"
+bad_case mextra "dirtyscope: $GT/mextra.json: metric \"reference\": unknown field \"samples_us\"" \
+	"${B[@]}" "$GT/mextra.json"
+sed 's/^  "params": /  "parms": /' "$GT/base.json" >"$GT/bextra.json"
+bad_case bextra "dirtyscope: $GT/bextra.json: unknown field \"parms\"" \
+	-c "$CONF" -b "$GT/bextra.json" "$GT/noise.json"
 bad_case nobaseline "dirtyscope: cannot open $GT/nobase.json: No such file or directory" \
 	-c "$CONF" -b "$GT/nobase.json" "$GT/noise.json"
 

@@ -236,6 +236,22 @@ check "policy replay --tolerance 0.5:24:1 accepts that run where the recording e
 	test "$(rc ptrunc)" = 1 -a "$(rc ptol2)" = 0 -a \
 	"$(grep -c '(then the cost model)$' "$TMP/ptol2.out")" = 1
 
+# a recorder killed while writing a bitmap line: the cut line is the last
+# one, ignored with a warning (as report does), the replay runs without it
+kline=$("$PY" - "$TMP/tr.jsonl" "$TMP/killed.jsonl" <<'EOF2'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+k = max(i for i, l in enumerate(lines) if '"op":"bitmap_' in l)
+open(sys.argv[2], "w").write("\n".join(lines[:k]) + "\n" + lines[k][:len(lines[k]) // 2])
+print(k + 1)
+EOF2
+)
+run pkilled "$DS" policy replay "$TMP/killed.jsonl" --compare "$TMP/tampered.json" --tolerance 0.5:24:1
+check "policy replay of a recording cut inside its last bitmap line: one warning, replayed as one that ends early" \
+	test "$(rc pkilled)" = 0 -a "$(cat "$TMP/pkilled.err")" = \
+	"dirtyscope: $TMP/killed.jsonl:$kline: warning: the last line ends inside a value (the recorder was killed while writing it): ignored" -a \
+	"$(grep -c '(then the cost model)$' "$TMP/pkilled.out")" = 1
+
 run prepj "$DS" policy replay "$TMP/tr.jsonl" -j
 check "policy replay -j: the device model and one run per policy" \
 	py prepj "$TMP/prepj.out" <<'EOF'

@@ -562,6 +562,34 @@ want[("domain 2", "0x0", "0.000")] = (256, 1)
 want[("domain 2", "0x0", "2.000")] = (256, 1)
 assert got == want, sorted(set(got.items()) ^ set(want.items()))
 EOF
+# scans over four 256 MiB ranges: their counts are spread, estimates that
+# the SVG (cells, note, title, legend) and stderr point out
+check "heat map from scans over several ranges: one line on stderr, the estimated cells counted" \
+	test "$(cat "$TMP/rep_svg.err")" = \
+	"dirtyscope: $TMP/heat.svg: 16 of 18 heat map cells are estimates (a scan over several IOVA ranges is spread over them by bytes); 'record --bitmaps' gives the exact pages"
+check "heat map from scans: estimated cells marked (data-estimated, ~ in the tooltip), the exact ones not" \
+	py heat_est "$TMP/heat.svg" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+a = root.attrib
+assert a["data-source"] == "scans" and a["data-estimated"] == "16", a
+est, exact = [], []
+for c in root.iter(NS + "rect"):
+    if c.get("class") == "cell":
+        (est if c.get("data-estimated") == "1" else exact).append(c)
+assert len(est) == 16 and len(exact) == 2, (len(est), len(exact))
+for c in est:           # domain 1: scans of 1 GiB over four 256 MiB ranges
+    t = c.find(NS + "title").text
+    assert t.startswith("domain 1, ") and ": ~" in t and "(estimated)" in t, t
+for c in exact:         # domain 2: scans within one range, whole pages
+    t = c.find(NS + "title").text
+    assert t.startswith("domain 2, ") and t.endswith(": 256 dirty pages, 1 scan"), t
+text = [t.text for t in root.iter(NS + "text")]
+assert text[0].startswith("Dirty pages (estimated) per 1000 ms"), text[0]
+assert any(x.startswith("Estimated: 16 of 18 cells.") for x in text), text
+assert "\u2264 1" in text, text        # the scale's low end takes the estimates below 1
+EOF
 run rep_auto "$DS" report "$TMP/basic.jsonl" --svg "$TMP/heat_auto.svg"
 check "heat map defaults: 100 ms x 32 MiB, 40 x 34 grid, 144 cells" \
 	py heat_auto "$TMP/heat_auto.svg" <<'EOF'
@@ -600,6 +628,23 @@ for d in rate:
     assert abs(sums[d] - rate[d]) < 1e-6 * rate[d], (d, sums[d], rate[d])
 EOF
 done
+# the last grid (500 ms x 32 MiB): up to 8192 pages in a cell, yet one
+# dirty page must not look like none
+check "migrate heat map: a clean cell (0) and a 1-page cell are far apart in colour under a max of 8192" \
+	py mig_fill "$TMP/mig.svg" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+fill = {}
+for c in root.iter(NS + "rect"):
+    if c.get("class") == "cell":
+        fill.setdefault(float(c.get("data-dirty")), set()).add(c.get("fill"))
+assert max(fill) == 8192 and len(fill[0]) == len(fill[1]) == 1, fill.get(0)
+def rgb(h): return [int(h[i:i + 2], 16) for i in (1, 3, 5)]
+z, one = rgb(fill[0].pop()), rgb(fill[1].pop())
+dist = sum((x - y) ** 2 for x, y in zip(z, one)) ** 0.5
+assert dist > 200, (z, one, dist)
+EOF
 check "histogram SVG: 4 panels, 11 bars with the slot counts" py hist_bars "$TMP/lat.svg" <<'EOF'
 import sys, xml.etree.ElementTree as ET
 NS = "{http://www.w3.org/2000/svg}"
@@ -714,8 +759,13 @@ cases = [
     ("wrap", [hdr, ev_with(0, iova=2**64 - 4096, size=8192)], 2,
      '"size": iova + size beyond 2^64'),
     ("unknown", [hdr, ev_with(0, color="red")], 2, 'unknown field "color"'),
-    ("truncated", [hdr, ev[0], ev[1][:40]], 3,
+    ("hdrextra", [dump(dict(H, comment="rerun"))] + ev, 1, 'unknown field "comment"'),
+    ("trlextra", [hdr] + ev + [dump(dict(obj(trailer), bitmaps=0))], len(ev) + 2,
+     'unknown field "bitmaps"'),
+    # a line cut inside a value is an error unless it is the file's last
+    ("truncated", [hdr, ev[0], ev[1][:40], ev[2]], 3,
      "invalid JSON (the line ends inside a value)"),
+    ("cuthdr", [hdr[:30]], 1, "invalid JSON (the line ends inside a value)"),
     ("garbage", [hdr, ev[0] + " x"], 2,
      "invalid JSON (unexpected character at column %d)" % (len(ev[0]) + 2)),
     ("array", [hdr, "[1,2]"], 2, "not a JSON object"),
@@ -745,6 +795,32 @@ while IFS="$(printf '\t')" read -r name line reason; do
 done <"$TMP/bad/manifest"
 check "a recording without its trailer (recorder killed) is still read" \
 	sh -c "head -n -1 '$TMP/basic.jsonl' | '$DS' report -j - | grep -q '\"complete\":false'"
+
+# a recorder killed while writing a line: its last line is cut inside a
+# value; report reads the lines before it and says so on stderr, once
+nlines=$(wc -l <"$TMP/basic.jsonl")
+nev=$((nlines - 2))
+{ head -n $((nlines - 2)) "$TMP/basic.jsonl"
+  sed -n "$((nlines - 1))p" "$TMP/basic.jsonl" | head -c 40; } >"$TMP/cut.jsonl"
+{ cat "$TMP/cut.jsonl"; echo; } >"$TMP/cutnl.jsonl"
+cutmsg="warning: the last line ends inside a value (the recorder was killed while writing it): ignored"
+for f in cut cutnl; do
+	run "rep_$f" "$DS" report -j "$TMP/$f.jsonl"
+	check "report of a recording whose last line is cut ($f.jsonl): exit 0, one warning line" \
+		test "$(rc "rep_$f")" = 0 -a "$(cat "$TMP/rep_$f.err")" = \
+		"dirtyscope: $TMP/$f.jsonl:$((nlines - 1)): $cutmsg"
+	check "report of a recording whose last line is cut ($f.jsonl): the $((nev - 1)) whole events, incomplete" \
+		py "rep_$f" "$TMP/rep_$f.out" "$((nev - 1))" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["events"] == int(sys.argv[2]) and d["complete"] is False, d
+assert sum(o["count"] for o in d["lat"]["ops"]) == int(sys.argv[2]), d["lat"]
+EOF
+done
+run rep_cutstdin "$DS" report - <"$TMP/cut.jsonl"
+check "report - of a cut recording: the warning names stdin (-)" \
+	test "$(rc rep_cutstdin)" = 0 -a "$(cat "$TMP/rep_cutstdin.err")" = \
+	"dirtyscope: -:$((nlines - 1)): $cutmsg"
 
 # record --bitmaps, bitmap lines (format version 2)
 . "$HERE/bitmaps.sh"

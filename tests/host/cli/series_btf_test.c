@@ -18,7 +18,7 @@
 #include "attach.h"
 #include "trace_helpers.h"
 #include "lat.skel.h"
-#include "rate.skel.h"
+#include "stream.skel.h"
 
 static int failures;
 
@@ -62,10 +62,10 @@ static int load_lat(const char *btf, char *log, size_t log_size)
 	return err;
 }
 
-static int load_rate(const char *btf)
+static int load_stream(const char *btf)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf);
-	struct rate_bpf *obj = rate_bpf__open_opts(&opts);
+	struct stream_bpf *obj = stream_bpf__open_opts(&opts);
 	int err;
 
 	if (!obj)
@@ -82,8 +82,8 @@ static int load_rate(const char *btf)
 		err = ds_tp_select(progs, 4, DS_TP_RAW);
 	}
 	if (!err)
-		err = rate_bpf__load(obj);
-	rate_bpf__destroy(obj);
+		err = stream_bpf__load(obj);
+	stream_bpf__destroy(obj);
 	return err;
 }
 
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 	if ((w = ds_libbpf_last_warning()))
 		printf("# %s\n", w);
 	ds_libbpf_setup(false);
-	result(load_rate(argv[1]) == 0,
+	result(load_stream(argv[1]) == 0,
 	       "rate/record raw_tp programs (all four ops) relocate against the series BTF and load");
 	if ((w = ds_libbpf_last_warning()))
 		printf("# %s\n", w);

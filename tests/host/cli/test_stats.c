@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests of src/stats.c (the statistics of "dirtyscope gate") and of
- * the bench file reader/writer: one "ok - "/"not ok - " line per check,
- * exit status 1 when one failed. Run by gate.sh (make -C src check).
+ * Unit tests of src/stats.c (the statistics of "dirtyscope gate"), of
+ * gate's decision (gate_eval.c) and of the bench file reader/writer: one
+ * "ok - "/"not ok - " line per check, exit status 1 when one failed. Run
+ * by gate.sh (make -C src check).
  *
  * The expected values are textbook ones: Mann-Whitney critical values of
  * the usual tables (one-tailed), Wikipedia's tortoise-and-hare example,
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "benchfile.h"
+#include "gate.h"
 #include "stats.h"
 
 static int failures;
@@ -260,6 +262,75 @@ static void test_benchfile(const char *dir)
 	ds_bench_free(&b);
 }
 
+/* a run of 21 rounds: reference ~100, "op" ~ scale * 200, small jitter */
+static void gate_run(struct ds_bench *b, double scale, int seed)
+{
+	struct ds_bench_metric *ref, *op;
+	int i;
+
+	ds_bench_init(b);
+	b->reference = strdup("reference");
+	ds_bench_get(b, "reference");
+	op = ds_bench_get(b, "op");
+	ref = ds_bench_find(b, "reference");	/* the array moved */
+	for (i = 0; i < 21; i++) {
+		double j = ((i * 7 + seed * 3) % 11 - 5) / 100.0;
+
+		ds_bench_add_sample(ref, 100 * (1 + j / 2));
+		ds_bench_add_sample(op, scale * 200 * (1 + j));
+	}
+}
+
+/* gate_eval.c on its own: the checks and the verdict of one metric */
+static void test_gate_eval(void)
+{
+	const struct gate_files fl = { NULL, "r.json", "b.json" };
+	struct ds_bench base, same, slow, fast;
+	struct gate_row row;
+	struct gate_cfg cfg;
+	char err[256];
+
+	CHECK(!gate_cfg_load(&cfg, NULL, err, sizeof(err)) &&
+	      cfg.norm == DS_NORM_MEDIAN && cfg.defaults.threshold == 0.25 &&
+	      !cfg.nmetrics, "gate: no config is median, the defaults, every metric");
+	gate_run(&base, 1, 1);
+	gate_run(&same, 1, 2);
+	gate_run(&slow, 1.6, 3);
+	gate_run(&fast, 0.5, 4);
+	CHECK(!gate_check_run(&fl, fl.result, &slow, &cfg, err, sizeof(err)) &&
+	      !gate_check_pair(&fl, &slow, &base, err, sizeof(err)),
+	      "gate: two runs of one benchmark pass the checks");
+
+	row = (struct gate_row){ .name = "op", .gated = true, .p = cfg.defaults };
+	CHECK(!gate_evaluate(&row, &cfg, &same, &base) &&
+	      row.verdict == GATE_PASS && near(row.ratio, 1, 0.03),
+	      "gate: the same distribution passes (ratio %.3f: %s)", row.ratio,
+	      row.reason);
+	row = (struct gate_row){ .name = "op", .gated = true, .p = cfg.defaults };
+	CHECK(!gate_evaluate(&row, &cfg, &slow, &base) &&
+	      row.verdict == GATE_REGRESSION && near(row.ratio, 1.6, 0.03) &&
+	      !strcmp(gate_verdict_name(row.verdict), "regression") &&
+	      strstr(row.reason, "x slower: ratio > 1.25"),
+	      "gate: 1.6x slower is a regression (ratio %.3f: %s)", row.ratio,
+	      row.reason);
+	row = (struct gate_row){ .name = "op", .gated = true, .p = cfg.defaults };
+	CHECK(!gate_evaluate(&row, &cfg, &fast, &base) &&
+	      row.verdict == GATE_IMPROVEMENT && near(row.ratio, 0.5, 0.03),
+	      "gate: 2x faster is an improvement (ratio %.3f: %s)", row.ratio,
+	      row.reason);
+
+	free(slow.reference);
+	slow.reference = NULL;
+	CHECK(gate_check_run(&fl, fl.baseline, &slow, &cfg, err, sizeof(err)) ==
+	      -EINVAL && strstr(err, "b.json: no \"reference\" (needed") == err,
+	      "gate: a run without a reference is refused (%s)", err);
+	ds_bench_free(&base);
+	ds_bench_free(&same);
+	ds_bench_free(&slow);
+	ds_bench_free(&fast);
+	gate_cfg_free(&cfg);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -270,5 +341,6 @@ int main(int argc, char **argv)
 	test_mwu();
 	test_boot();
 	test_benchfile(argv[1]);
+	test_gate_eval();
 	return failures ? 1 : 0;
 }

@@ -25,12 +25,14 @@
 #include "heatmap.h"
 #include "histogram.h"
 #include "json.h"
+#include "lat_hist.h"
 #include "lat_out.h"
 #include "numparse.h"
 #include "openmetrics.h"
 #include "rate_math.h"
 #include "recfile.h"
 #include "svg.h"
+#include "xml.h"
 
 static int failures;
 
@@ -364,6 +366,38 @@ static void test_lat_add(void)
 	}
 }
 
+/* lat_delta(): an interval is the cumulative counts minus the last read */
+static void test_lat_delta(void)
+{
+	struct lat_entry prev[4], cur[4], want[4];
+	size_t nprev = 0, ncur, nwant = 0, i, j = 0;
+	bool same = true;
+
+	for (i = 0; i < NSTREAM / 2; i++)
+		lat_add(prev, &nprev, 4, &stream[i], true);
+	memcpy(cur, prev, sizeof(prev));
+	ncur = nprev;
+	for (i = NSTREAM / 2; i < NSTREAM; i++) {
+		lat_add(cur, &ncur, 4, &stream[i], true);
+		lat_add(want, &nwant, 4, &stream[i], true);
+	}
+	lat_delta(cur, ncur, prev, nprev);
+	/* the interval's keys as if counted alone, the others all zero */
+	for (i = 0; i < ncur; i++) {
+		if (j < nwant && !memcmp(&cur[i].key, &want[j].key,
+					 sizeof(want[j].key))) {
+			same &= !memcmp(&cur[i].hist, &want[j].hist,
+					sizeof(want[j].hist));
+			j++;
+		} else {
+			same &= !ds_hist_total(cur[i].hist.slots, DS_MAX_SLOTS) &&
+				!cur[i].hist.sum_ns && !cur[i].hist.errors;
+		}
+	}
+	CHECK(same && j == nwant && nwant > 0 && nprev > 0,
+	      "lat_delta: cumulative minus the previous read = the interval's events");
+}
+
 /* what a file of these events reads back as */
 static void test_recfile(void)
 {
@@ -443,28 +477,33 @@ static void test_heatmap(void)
 	hm_scan(&ev[5], 99 * S, 4, 2 * M, M, 64);
 
 	err = ds_heatmap_build(&hm, ev, 6, 10 * S, 13 * S, S, M);
-	CHECK(!err && hm.ncols == 3 && hm.nrows == 5 && hm.domains == 2,
+	CHECK(!err && hm.ncols == 3 && hm.nrows == 5 && hm.groups == 2,
 	      "heatmap: 3 buckets, 5 ranges in 2 domains (got %zu x %zu)",
 	      hm.ncols, hm.nrows);
 	if (err || hm.nrows != 5) {
 		ds_heatmap_free(&hm);
 		return;
 	}
-	CHECK(hm.rows[0].domain_id == 2 && hm.rows[0].iova == 0 &&
-	      hm.rows[1].domain_id == 4 && hm.rows[1].iova == M &&
+	CHECK(hm.rows[0].group == 2 && hm.rows[0].iova == 0 &&
+	      hm.rows[1].group == 4 && hm.rows[1].iova == M &&
 	      hm.rows[4].iova == 4 * M, "heatmap: rows sorted by domain, IOVA");
 	CHECK(ds_heatmap_at(&hm, 1, 0) == 100 && ds_heatmap_at(&hm, 2, 0) == 200 &&
 	      ds_heatmap_at(&hm, 3, 0) == 200 && ds_heatmap_at(&hm, 4, 0) == 100,
 	      "heatmap: dirty pages spread in proportion to the bytes covered");
-	CHECK(ds_heatmap_at(&hm, 2, 2) == 64 && hm.scans[2 * 3 + 2] == 1,
+	CHECK(ds_heatmap_at(&hm, 2, 2) == 64 && hm.covers[2 * 3 + 2] == 1,
 	      "heatmap: an event after the end lands in the last bucket");
-	CHECK(hm.scans[0 * 3 + 2] == 1 && ds_heatmap_at(&hm, 0, 2) == 0 &&
-	      hm.scans[0 * 3 + 0] == 0 && hm.cells == 6,
+	CHECK(hm.covers[0 * 3 + 2] == 1 && ds_heatmap_at(&hm, 0, 2) == 0 &&
+	      hm.covers[0 * 3 + 0] == 0 && hm.cells == 6,
 	      "heatmap: scanned-clean and not-scanned cells differ (%zu cells)",
 	      hm.cells);
 	for (i = 0; i < hm.nrows * hm.ncols; i++)
 		sum += hm.dirty[i];
 	CHECK(sum == 664 && hm.max == 200, "heatmap: no dirty page lost or invented");
+	CHECK(hm.source == DS_HM_SCANS && hm.estimated_cells == 4 &&
+	      hm.estimated[1 * 3 + 0] && hm.estimated[4 * 3 + 0] &&
+	      !hm.estimated[2 * 3 + 2] && !hm.estimated[0 * 3 + 2],
+	      "heatmap: the cells of a scan over 4 ranges are estimated, a scan in one range is exact (%zu estimated)",
+	      hm.estimated_cells);
 	ds_heatmap_free(&hm);
 
 	err = ds_heatmap_build(&hm, ev, 6, 10 * S, 13 * S, 0, 0);
@@ -495,6 +534,82 @@ static void test_heatmap(void)
 	ds_heatmap_free(&hm);
 }
 
+static void hm_read(struct ds_rec_bitmap *b, __u64 *bits, __u64 ts,
+		    __u32 uapi, __u32 kind, __u64 iova, __u64 npages,
+		    __u64 pgsize)
+{
+	*b = (struct ds_rec_bitmap){ .ts_ns = ts, .iova = iova,
+		.size = npages * pgsize, .pgsize = pgsize, .uapi = uapi,
+		.kind = kind, .bits = bits };
+}
+
+/* the heat map of bitmap reads: the exact pages, nothing spread */
+static void test_heatmap_bitmaps(void)
+{
+	const __u64 M = 1ULL << 20, S = 1000000000ULL, K4 = 4096;
+	/* 512 pages of 4 KiB at 1 MiB: pages 0, 127 (range 1) and 256, 300, 511 (2) */
+	__u64 a[8] = { 1, 1ULL << 63, 0, 0, 1 | 1ULL << 44, 0, 0, 1ULL << 63 };
+	__u64 cl[8] = { ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL };
+	/* 2 MiB pages over 1 MiB ranges: page 1 starts at 2 MiB + 2 MiB */
+	__u64 huge[1] = { 2 };
+	__u64 none[8] = {};
+	struct ds_rec_bitmap bm[5];
+	struct ds_heatmap hm;
+	char fill[8];
+	double sum = 0;
+	size_t i;
+	int err;
+
+	hm_read(&bm[0], a, 10 * S, DS_BM_IOMMUFD, DS_BM_GET, M, 512, K4);
+	/* a clear names pages but reads nothing: not drawn */
+	hm_read(&bm[1], cl, 10 * S + S / 2, DS_BM_IOMMUFD, DS_BM_CLEAR, M, 512, K4);
+	hm_read(&bm[2], huge, 11 * S, DS_BM_TYPE1, DS_BM_GET_NOCLEAR, 2 * M, 2,
+		2 * M);
+	/* a read of clean pages: read, 0 dirty */
+	hm_read(&bm[3], none, 12 * S, DS_BM_IOMMUFD, DS_BM_GET, M, 512, K4);
+	hm_read(&bm[4], a, 12 * S, DS_BM_TYPE1, DS_BM_GET, 0, 512, K4);
+	bm[4].ret = -EINVAL;	/* failed: not drawn */
+
+	CHECK(ds_heatmap_reads(bm, 5) == 3, "heatmap: 3 of the 5 bitmap lines are reads");
+	err = ds_heatmap_build_bitmaps(&hm, bm, 5, 10 * S, 13 * S, S, M);
+	CHECK(!err && hm.source == DS_HM_BITMAPS && hm.ncols == 3 &&
+	      hm.nrows == 6 && hm.groups == 2 && hm.items == 3,
+	      "heatmap from bitmaps: 3 reads, 6 ranges in 2 uAPIs (got %zu x %zu)",
+	      hm.ncols, hm.nrows);
+	if (err || hm.nrows != 6) {
+		ds_heatmap_free(&hm);
+		return;
+	}
+	CHECK(hm.rows[0].group == DS_BM_IOMMUFD && hm.rows[0].iova == M &&
+	      hm.rows[1].iova == 2 * M && hm.rows[2].group == DS_BM_TYPE1 &&
+	      hm.rows[2].iova == 2 * M && hm.rows[5].iova == 5 * M,
+	      "heatmap from bitmaps: rows by uAPI, then IOVA");
+	CHECK(ds_heatmap_at(&hm, 0, 0) == 2 && ds_heatmap_at(&hm, 1, 0) == 3 &&
+	      hm.covers[0 * 3 + 0] == 1 && !hm.covers[0 * 3 + 1],
+	      "heatmap from bitmaps: the set bits, range by range (%g, %g)",
+	      ds_heatmap_at(&hm, 0, 0), ds_heatmap_at(&hm, 1, 0));
+	CHECK(ds_heatmap_at(&hm, 4, 1) == 1 && ds_heatmap_at(&hm, 5, 1) == 0 &&
+	      ds_heatmap_at(&hm, 2, 1) == 0 && hm.covers[5 * 3 + 1] == 1,
+	      "heatmap from bitmaps: a page counts in the range where it starts");
+	CHECK(hm.covers[0 * 3 + 2] == 1 && ds_heatmap_at(&hm, 0, 2) == 0 &&
+	      hm.cells == 8 && hm.estimated_cells == 0,
+	      "heatmap from bitmaps: a clean read covers its cells, nothing is estimated (%zu cells)",
+	      hm.cells);
+	for (i = 0; i < hm.nrows * hm.ncols; i++)
+		sum += hm.dirty[i];
+	CHECK(sum == 6 && hm.max == 3,
+	      "heatmap from bitmaps: every set bit of a read is one page (%g)", sum);
+
+	/* colours: clean apart from the scale, 1 at its low end */
+	hm.max = 1536;
+	CHECK(!strcmp(ds_heatmap_fill(&hm, 0, fill), DS_HM_CLEAN_FILL) &&
+	      !strcmp(ds_heatmap_fill(&hm, 1, fill), "#440154") &&
+	      !strcmp(ds_heatmap_fill(&hm, 0.25, fill), "#440154") &&
+	      !strcmp(ds_heatmap_fill(&hm, 1536, fill), "#fde725"),
+	      "heatmap: 0 is the clean fill, 1 (and an estimate below it) the scale's low end, max its top");
+	ds_heatmap_free(&hm);
+}
+
 static void test_svg(void)
 {
 	char buf[32], *out = NULL;
@@ -518,6 +633,24 @@ static void test_svg(void)
 	fclose(f);
 	CHECK(!strcmp(out, "<text x=\"1.5\" y=\"2\">a&lt;b &amp; &quot;c&quot; &apos;d&apos;?</text>\n"),
 	      "svg: text escaped, control characters replaced");
+	free(out);
+}
+
+/* the XML escaping of the SVG charts and of gate's JUnit file */
+static void test_xml(void)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&out, &len);
+	ds_xml_escape(f, "<a href='x'>&\"</a>");
+	ds_xml_attr(f, "message", "1.5x slower\n\x02p < 0.01\t");
+	fclose(f);
+	CHECK(!strcmp(out, "&lt;a href=&apos;x&apos;&gt;&amp;&quot;&lt;/a&gt;"
+		      " message=\"1.5x slower&#10;?p &lt; 0.01\t\""),
+	      "xml: text and attribute escaped, newline kept, control replaced (%s)",
+	      out);
 	free(out);
 }
 
@@ -632,8 +765,11 @@ int main(int argc, char **argv)
 	test_labels();
 	test_om_errors();
 	test_lat_add();
+	test_lat_delta();
 	test_recfile();
 	test_heatmap();
+	test_heatmap_bitmaps();
 	test_svg();
+	test_xml();
 	return failures ? 1 : 0;
 }
