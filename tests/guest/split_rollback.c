@@ -68,8 +68,9 @@ static int write_file(const char *path, const char *val)
 
 /*
  * Let fail-nth reach the allocations a split makes: sleeping ones are
- * spared by default (ignore-gfp-wait), and each injected failure would
- * print a stack (verbose).
+ * spared by default (ignore-gfp-wait), so are single pages (a table) by
+ * fail_page_alloc (min-order 1), and each injected failure would print a
+ * stack (verbose).
  */
 static int fault_injection_setup(void)
 {
@@ -91,7 +92,7 @@ static int fault_injection_setup(void)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return write_file(DEBUGFS "/fail_page_alloc/min-order", "0");
 }
 
 /* fail-nth of this thread: arm with @n, or 0 to disarm */
