@@ -8,7 +8,8 @@
  * allocation it makes:
  *
  *  iommufd  IOMMU_HWPT_SET_DIRTY_TRACKING ENABLE|SPLIT on a HWPT mapping
- *           four 2 MiB hugetlb blocks.  A failed call returns ENOMEM and
+ *           four 2 MiB hugetlb blocks.  A failed call returns ENOMEM (or
+ *           ENOENT at IOMMUFD_TEST's fault point in the lookup) and
  *           leaves the HWPT as the uAPI header says, as MERGE would: every
  *           block whole again (after a plain ENABLE one 4 KiB write reports
  *           its block's 512 pages) and DMA landing where it is mapped.  The
