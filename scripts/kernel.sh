@@ -120,7 +120,7 @@ do_config() {
 do_build() {
 	local t0
 	t0=$(date +%s)
-	progress kernel "building arm64 Image in $OUT (cold: ~25 min on 2 cores; warm: seconds)"
+	progress kernel "building arm64 Image in $OUT (cold: ~15 min on 2 cores; warm: seconds)"
 	# Print a heartbeat while the quiet build runs so long steps show progress.
 	( while sleep 60; do progress kernel "still building ($(find "$OUT" -name '*.o' -newer "$OUT/.config" 2>/dev/null | wc -l) objects)"; done ) &
 	local hb=$!
