@@ -11,8 +11,9 @@
  * short to hit, so this runs with the window widened
  * (scripts/vm.sh --httu-update-delay-us N: QEMU sleeps N us there, holding
  * the lock the SMMU's command queue needs) and with a short edu DMA delay
- * (--dma-delay-ns).  Each round: map one page (its descriptor is
- * writable-clean on a dirty-tracking HWPT), start a DMA write to it, unmap
+ * (--dma-delay-ns).  Each round: map one page, make it clean with a
+ * clearing dirty read (a new mapping is writable-dirty: no update would
+ * be needed), start a DMA write to it, unmap
  * it while the SMMU sits in the window, wait for the DMA, and map the page
  * again, which must find the descriptor invalid (a stale one makes the map
  * fail EEXIST, with a WARN in io-pgtable-arm).
@@ -44,6 +45,7 @@ int main(int argc, char **argv)
 	unsigned int round, overlaps = 0, stale = 0, unmap_err = 0;
 	uint64_t longest = 0;
 	struct edu_dev d;
+	uint64_t bm[1];
 	uint32_t hwpt;
 	size_t dma_len;
 	void *buf;
@@ -80,6 +82,9 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
+		/* writable-clean: the DMA write needs a hardware update */
+		if (edu_iommufd_get_dirty(&d, hwpt, IOVA, EDU_PAGE_SIZE, 0, bm))
+			break;
 		if (edu_dma_start(&d, true, IOVA, 0, dma_len))
 			break;
 		t0 = edu_now_ns();
