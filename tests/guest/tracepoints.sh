@@ -39,6 +39,8 @@ ok $rc "iommufd_split ran (exit $rc)"
 
 trace=/tmp/trace.txt
 grep -v '^#' "$T/trace" > "$trace"
+# leave tracing on, as it was: later tests read the buffer too
+echo 1 > "$T/tracing_on"
 count() { grep -c " $1: " "$trace"; }
 echo "# events: split $(count dirty_split) merge $(count dirty_merge)" \
 	"scan $(count dirty_scan) clear $(count dirty_clear)"

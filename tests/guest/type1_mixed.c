@@ -54,8 +54,10 @@ static int merges_begin(void)
 {
 	int ret = write_file(TRACEFS "/trace", "");
 
-	return ret ? ret :
-	       write_file(TRACEFS "/events/iommu/dirty_merge/enable", "1");
+	if (!ret)
+		ret = write_file(TRACEFS "/events/iommu/dirty_merge/enable", "1");
+	/* whatever an earlier test left */
+	return ret ? ret : write_file(TRACEFS "/tracing_on", "1");
 }
 
 /* Tables merged (the events' dirty=) since merges_begin(), or -1 */
