@@ -34,7 +34,7 @@
 #include "lib/tap.h"
 
 #define IOVA		0x3000000ULL	/* 48 MiB */
-#define ROUNDS		40
+#define ROUNDS		150
 #define MIN_OVERLAPS	5
 
 int main(int argc, char **argv)
