@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "heatmap.h"
-#include "json.h"
 #include "svg.h"
 
 #define MIB		(1ULL << 20)
@@ -416,6 +415,27 @@ static void ds_hm_legend(FILE *f, const struct ds_heatmap *hm, double x,
 		    bm ? "not read" : "not scanned");
 }
 
+/*
+ * A cell's count for data-dirty: plain decimal, the fewest decimals that
+ * read back as the same double ("10", "1280", "0.375"), never an
+ * exponent.  The shortest %g (ds_fmt_double) wrote 10 pages as "1e+01"
+ * and 1280 as "1.28e+03": a reader taking the attribute as digits and
+ * dots (the guest test's shell sum of the cells) dropped or misread them.
+ * A spread share is at least 2^-64 of a page (> 10^-20), so 60 decimals
+ * hold 17 significant digits of any of them.
+ */
+static const char *ds_hm_fmt_count(char *buf, size_t len, double v)
+{
+	int prec;
+
+	for (prec = 0; prec <= 60; prec++) {
+		snprintf(buf, len, "%.*f", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return buf;
+}
+
 /* the tooltip's count: whole pages, or "~" and three decimals at most */
 static void ds_hm_tooltip(const struct ds_heatmap *hm, char *buf, size_t len,
 			  const char *group, const struct ds_hm_row *row,
@@ -446,7 +466,7 @@ int ds_heatmap_svg(FILE *f, const struct ds_heatmap *hm, const char *subtitle)
 	double bucket_s = hm->bucket_ns / 1e9;
 	bool bm = hm->source == DS_HM_BITMAPS;
 	size_t r, c, gstart, label_every;
-	char attrs[320], title[320], val[40], col[8], name[32];
+	char attrs[320], title[320], val[100], col[8], name[32];
 	int err;
 
 	cw = floor(960.0 / hm->ncols);
@@ -531,7 +551,7 @@ int ds_heatmap_svg(FILE *f, const struct ds_heatmap *hm, const char *subtitle)
 				snprintf(attrs, sizeof(attrs),
 					 "class=\"cell\" fill=\"%s\" data-dirty=\"%s\" data-%s=\"%u\"%s",
 					 ds_heatmap_fill(hm, v, col),
-					 ds_fmt_double(val, sizeof(val), v),
+					 ds_hm_fmt_count(val, sizeof(val), v),
 					 bm ? "reads" : "scans", hm->covers[cell],
 					 hm->estimated[cell] ? " data-estimated=\"1\"" : "");
 				ds_svg_rect(f, x0 + c * cw, ry, cw, ch, attrs, title);

@@ -97,8 +97,8 @@ static inline double ds_heatmap_at(const struct ds_heatmap *hm, size_t row,
 const char *ds_heatmap_fill(const struct ds_heatmap *hm, double v, char buf[8]);
 
 /*
- * The SVG: one <rect class="cell"> per covered cell (fill, data-dirty,
- * data-scans or data-reads, data-estimated="1" where estimated, a <title>
+ * The SVG: one <rect class="cell"> per covered cell (fill, data-dirty in
+ * plain decimal, never an exponent, data-scans or data-reads, data-estimated="1" where estimated, a <title>
  * tooltip), group and IOVA labels, a time axis, a note saying whether the
  * counts are exact or estimated, a log colour legend from 1 with swatches
  * for clean (0) and not scanned.  The root has data-source ("scans",

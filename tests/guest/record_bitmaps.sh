@@ -88,10 +88,13 @@ want=$(awk 'function pop(h,  i, n) {
 	}
 	$2 != "clear" { n += pop($6) }
 	END { print n + 0 }' $GOT)
-got=$(grep -o 'data-dirty="[0-9.]*"' /tmp/bm.svg | sed 's/[^0-9.]//g' | awk '{ n += $1 } END { print n + 0 }')
+# every cell's data-dirty is whole pages in plain decimal (a 10 written
+# "1e+01" once fell out of this sum: "10 in the cells, 20 set bits")
+got=$(grep -o 'data-dirty="[0-9]*"' /tmp/bm.svg | sed 's/[^0-9]//g' | awk '{ n += $1 } END { print n + 0 }')
+odd=$(grep -o 'data-dirty="[^"]*"' /tmp/bm.svg | grep -v '^data-dirty="[0-9][0-9]*"$' | head -n 3 | tr '\n' ' ')
 ok $([ "$rc" = 0 ] && [ ! -s /tmp/bmsvg.err ] && grep -q ' data-source="bitmaps" ' /tmp/bm.svg &&
-	[ "$want" = "$got" ] && [ "$want" -gt 0 ]; echo $?) \
-	"report --svg: the exact pages of the reads ($got in the cells, $want set bits; exit $rc)"
+	[ -z "$odd" ] && [ "$want" = "$got" ] && [ "$want" -gt 0 ]; echo $?) \
+	"report --svg: the exact pages of the reads ($got in the cells, $want set bits; exit $rc${odd:+; not whole pages: $odd})"
 sed 's/^/# stderr: /' /tmp/bmsvg.err
 
 # without --bitmaps: version 1, no bitmap line, the same events

@@ -177,6 +177,69 @@ labels = [t.text for t in root.iter(NS + "text")]
 assert "0 (read, clean)" in labels and "not read" in labels, labels
 EOF
 
+# bitmaps_workload's 13 calls as record_bitmaps.sh (guest) records them:
+# iommufd, then type1, the same reads of the same 4 MiB at 16 MiB, 1 ms
+# apart, so in one 1000 ms bucket and one 16 MiB range a cell adds up the
+# reads of its uAPI: iommufd 3 + 4 + 2 = 9 pages, type1 3 + 4 + 2 + 1 = 10
+# (the read of [0, 256 MiB) puts its other page at 144 MiB): 20 pages.
+# data-dirty is plain decimal: the guest test sums the attributes as
+# [0-9.]*, and a 10 once written "1e+01" dropped out ("10 in the cells,
+# 20 set bits").
+"$PY" - >"$TMP/bmws.jsonl" <<'EOF'
+import json
+P, S, SL = 4096, 0x1000000, 4 << 20
+B, BL = 0x10000000, 10 * (16 << 20) + P
+def dump(o): return json.dumps(o, separators=(",", ":"))
+def hexbits(npages, pages):
+    b = bytearray((npages + 7) // 8)
+    for p in pages:
+        b[p // 8] |= 1 << (p % 8)
+    return b.hex()
+start = 5000000000
+calls = []
+for u in ("iommufd", "type1"):
+    calls += [(u, "get", S, SL, [3, 17, 100]), (u, "get_noclear", S, SL, [5, 6, 7, 900]),
+              (u, "clear", S, SL, [6, 900]), (u, "get", S, SL, [5, 7]),
+              (u, "clear", B, BL, [0, 1, 32767, 32768, 40000, 40960]),
+              (u, "get_noclear", B, BL, [])]
+calls.append(("type1", "get", 0, 0x10000000, [S // P + 200, 0x9000000 // P + 10]))
+print(dump({"format": "dirtyscope-record", "version": 2, "dirtyscope": "0.1",
+            "kernel": "6.12.0-dirtyscope", "machine": "aarch64", "hostname": "(none)",
+            "clock": "CLOCK_MONOTONIC", "clock_base_ns": 0, "start_ns": start,
+            "command": ["/tests/bitmaps_workload", "/tmp/bm.want"]}))
+for i, (u, k, iova, size, pages) in enumerate(calls):
+    print(dump({"ts_ns": start + (i + 1) * 1000000, "op": "bitmap_" + k, "uapi": u,
+                "iova": iova, "size": size, "pgsize": P, "ret": 0, "duration_ns": 50000,
+                "bits": hexbits(size // P, pages)}))
+print(dump({"end_ns": start + 20000000, "events": 0, "bitmaps": 13,
+            "bitmaps_lost": 0, "dropped": 0}))
+EOF
+run bmws "$DS" report "$TMP/bmws.jsonl" --svg "$TMP/bmws.svg" --bucket-ms 1000 --range-mib 16
+check "heat map of both uAPIs' reads of one range in one bucket: exit 0, nothing on stderr" \
+	test "$(rc bmws)" = 0 -a ! -s "$TMP/bmws.err"
+check "heat map of both uAPIs' reads of one range in one bucket: cells 9 (iommufd), 10 and 1 (type1)" \
+	py bmws "$TMP/bmws.svg" <<'EOF'
+import re, sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+got = {}
+for c in root.iter(NS + "rect"):
+    if c.get("class") != "cell":
+        continue
+    d = c.get("data-dirty")
+    assert re.fullmatch(r"0|[1-9][0-9]*", d), d     # whole pages, plain decimal
+    if d != "0":
+        t = c.find(NS + "title").text
+        got[t.split(": ")[0]] = (int(d), int(c.get("data-reads")))
+assert got == {"iommufd, IOVA 0x1000000-0x1ffffff, 0.000-1.000 s": (9, 3),
+               "type1, IOVA 0x1000000-0x1ffffff, 0.000-1.000 s": (10, 4),
+               "type1, IOVA 0x9000000-0x9ffffff, 0.000-1.000 s": (1, 1)}, got
+EOF
+# the guest test's own sum (record_bitmaps.sh), against the set bits of the reads
+bmws_sum=$(grep -o 'data-dirty="[0-9.]*"' "$TMP/bmws.svg" | sed 's/[^0-9.]//g' | awk '{ n += $1 } END { print n + 0 }')
+check "heat map of both uAPIs' reads: record_bitmaps.sh's sum of data-dirty is the 20 set bits ($bmws_sum)" \
+	test "$bmws_sum" = 20
+
 # --- malformed bitmap lines: "dirtyscope: FILE:LINE: reason", exit 1 ---------
 
 mkdir -p "$TMP/bmbad"

@@ -536,7 +536,7 @@ check "heat map SVG is well-formed (xmllint --noout)" xmllint --noout "$TMP/heat
 check "histogram SVG is well-formed (xmllint --noout)" xmllint --noout "$TMP/lat.svg"
 check "heat map: 4 x 5 grid, 18 scanned cells with the spread dirty counts" \
 	py heat_cells "$TMP/heat.svg" <<'EOF'
-import sys, xml.etree.ElementTree as ET
+import re, sys, xml.etree.ElementTree as ET
 NS = "{http://www.w3.org/2000/svg}"
 root = ET.parse(sys.argv[1]).getroot()
 assert root.tag == NS + "svg"
@@ -545,6 +545,10 @@ assert (a["data-cols"], a["data-rows"], a["data-cells"]) == ("4", "5", "18"), a
 assert (a["data-bucket-ms"], a["data-range-mib"]) == ("1000", "256"), a
 cells = [r for r in root.iter(NS + "rect") if r.get("class") == "cell"]
 assert len(cells) == 18, len(cells)
+# plain decimal, no exponent: 1280 is "1280", not "1.28e+03"
+bad = [c.get("data-dirty") for c in cells
+       if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", c.get("data-dirty"))]
+assert not bad, bad
 got = {}
 for c in cells:
     t = c.find(NS + "title").text     # "domain 1, IOVA 0x40000000-0x4fffffff, 3.000-4.000 s: ..."
