@@ -9,6 +9,9 @@
 #
 #   Caught-by: guest:TEST ... kunit:SUITE ... log:CHECK ... native:SUITE
 #
+# (guest:TEST/PREFIX: only a failing line of TEST whose description starts
+# with PREFIX counts, for a test whose other lines may fail for another
+# reason)
 # which tests must fail on it, and optionally on a line
 #
 #   Boot: VM.SH-ARGS...
@@ -85,7 +88,13 @@ boot_args() { sed -n 's/^Boot: //p' "$1" | head -n 1; }
 failed_in() {
 	local tap=$OUT/$1.tap kind=${2%%:*} what=${2#*:}
 	case "$kind" in
-	guest) grep -q "^not ok [0-9]* - guest/$what/" "$tap" ;;
+	# guest:TEST, or guest:TEST/PREFIX: a failing line of TEST whose
+	# description starts with PREFIX (caught for the right reason)
+	guest) if [[ "$what" == */* ]]; then
+			grep -qF -- "- guest/$what" <(grep "^not ok [0-9]* - " "$tap")
+		else
+			grep -q "^not ok [0-9]* - guest/$what/" "$tap"
+		fi ;;
 	kunit) grep -q "^not ok [0-9]* - kunit/$what/" "$tap" ;;
 	native) grep -q "^not ok - native/$what" "$OUT/$1.native.tap" 2>/dev/null ;;
 	log) grep -q "^not ok [0-9]* - log/${what//_/ }\( #\|\$\)" "$tap" ;;
@@ -149,7 +158,7 @@ for patch in tests/mutants/kernel-*.patch tests/mutants/qemu-*.patch; do
 			tail -n 20 "$OUT/$name.build.err" | diag
 			continue
 		fi
-		guests=$(tr ' ' '\n' <<< "$tokens" | sed -n 's/^guest://p' | paste -sd, -)
+		guests=$(tr ' ' '\n' <<< "$tokens" | sed -n 's/^guest:\([^/]*\).*/\1/p' | awk '!seen[$0]++' | paste -sd, -)
 		# shellcheck disable=SC2046 # Boot: is a list of words
 		boot "$name" "$image" on "$guests" "$qemu" $(boot_args "$patch")
 		rc=$?
