@@ -113,7 +113,7 @@ suite guest-policy qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on \
 suite guest-smp qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --smp 2 \
 	--edu 2 --tests "$(cat tests/guest/suites/smp)" --log "$OUT/guest-smp.log"
 # the SMMU's descriptor update against a vCPU's unmap, its window widened
-suite guest-race qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on \
+suite guest-race qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --smp 2 \
 	--dma-delay-ns 1000 --httu-update-delay-us 20000 \
 	--tests "$(cat tests/guest/suites/race)" --log "$OUT/guest-race.log"
 # the latency gate: main kernel passes, slowed kernel fails (tests/gate)
