@@ -64,6 +64,19 @@ static __always_inline __u32 lat_slot(__u64 duration_ns, __u64 unit_ns)
 	return slot < DS_MAX_SLOTS ? slot : DS_MAX_SLOTS - 1;
 }
 
+/* count one event into h with atomic adds (h may be shared) */
+static __always_inline int lat_hist_add_atomic(struct lat_hist *h,
+					       __u64 duration_ns, long ret)
+{
+	__sync_fetch_and_add(&h->slots[lat_slot(duration_ns, 1000)], 1);
+	if (targ_ms)
+		__sync_fetch_and_add(&h->ms_slots[lat_slot(duration_ns, 1000000)], 1);
+	__sync_fetch_and_add(&h->sum_ns, duration_ns);
+	if (ret)
+		__sync_fetch_and_add(&h->errors, 1);
+	return 0;
+}
+
 /*
  * This CPU's histogram of op: no other CPU writes it.  Tracepoints call
  * their programs with preemption disabled, and the dirty_* ones do not
@@ -80,15 +93,8 @@ static __always_inline int lat_count_op(__u32 op, __u64 duration_ns, long ret,
 
 	if (!h)
 		return 0;
-	if (atomic) {
-		__sync_fetch_and_add(&h->slots[lat_slot(duration_ns, 1000)], 1);
-		if (targ_ms)
-			__sync_fetch_and_add(&h->ms_slots[lat_slot(duration_ns, 1000000)], 1);
-		__sync_fetch_and_add(&h->sum_ns, duration_ns);
-		if (ret)
-			__sync_fetch_and_add(&h->errors, 1);
-		return 0;
-	}
+	if (atomic)
+		return lat_hist_add_atomic(h, duration_ns, ret);
 	h->slots[lat_slot(duration_ns, 1000)]++;
 	if (targ_ms)
 		h->ms_slots[lat_slot(duration_ns, 1000000)]++;
@@ -113,13 +119,7 @@ static __always_inline int lat_count_domain(__u32 op, __u64 duration_ns,
 			return 0;
 		}
 	}
-	__sync_fetch_and_add(&h->slots[lat_slot(duration_ns, 1000)], 1);
-	if (targ_ms)
-		__sync_fetch_and_add(&h->ms_slots[lat_slot(duration_ns, 1000000)], 1);
-	__sync_fetch_and_add(&h->sum_ns, duration_ns);
-	if (ret)
-		__sync_fetch_and_add(&h->errors, 1);
-	return 0;
+	return lat_hist_add_atomic(h, duration_ns, ret);
 }
 
 /* one tracepoint event: only the three fields lat needs are read */
