@@ -83,6 +83,7 @@ typedef unsigned int gfp_t;
 #define SZ_1M	0x00100000
 #define SZ_2M	0x00200000
 #define SZ_4M	0x00400000
+#define SZ_8M	0x00800000
 #define SZ_32M	0x02000000
 #define SZ_256M	0x10000000
 #define SZ_512M	0x20000000
@@ -140,6 +141,8 @@ static inline int get_order(unsigned long size)
 	_old;								\
 })
 #define cmpxchg_relaxed cmpxchg64_relaxed
+#define xchg_relaxed(ptr, new) \
+	__atomic_exchange_n((ptr), (new), __ATOMIC_RELAXED)
 
 /* Bit operations: atomic ones are relaxed RMWs, as in the kernel */
 static inline void set_bit(long nr, volatile unsigned long *addr)
@@ -297,11 +300,20 @@ static inline void list_del(struct list_head *e)
  * struct page: the allocator (ds_shim.c) puts one right before every
  * block it hands out, so that virt_to_page() is a subtraction.
  */
+struct rcu_head {
+	void (*func)(struct rcu_head *head);
+};
+
 struct page {
 	struct list_head lru;
+	struct rcu_head rcu_head;
+	unsigned long private;
 	void *base;		/* what to free() */
 	int order;
 };
+
+#define page_private(page)		((page)->private)
+#define set_page_private(page, v)	((page)->private = (v))
 
 static inline struct page *virt_to_page(const void *virt)
 {
@@ -320,5 +332,7 @@ static inline void *page_address(struct page *page)
 void rcu_read_lock(void);
 void rcu_read_unlock(void);
 void synchronize_rcu(void);
+/* The callback runs at once, after synchronize_rcu() */
+void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head));
 
 #endif /* DS_KERNEL_H */

@@ -184,3 +184,9 @@ unsigned int ds_kthreads_running(void)
 {
 	return __atomic_load_n(&ds_kthreads, __ATOMIC_ACQUIRE);
 }
+
+void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
+{
+	synchronize_rcu();
+	func(head);
+}

@@ -26,6 +26,7 @@ struct iommu_iotlb_gather {
 	size_t pgsize;
 	struct list_head freelist;
 	bool queued;
+	struct iommu_dirty_bitmap *dirty;
 };
 
 static inline void iommu_iotlb_gather_init(struct iommu_iotlb_gather *gather)
