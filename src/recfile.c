@@ -12,6 +12,7 @@
 #include "dirty_ops.h"
 #include "dirtyscope.h"
 #include "json.h"
+#include "perfscript.h"
 #include "recfile.h"
 
 void ds_rec_header_init(struct ds_rec_header *h)
@@ -634,8 +635,8 @@ static struct json_object *ds_rec_parse_line(struct ds_rec_ctx *c,
 	return o;
 }
 
-static int ds_rec_push(struct ds_recording *r, size_t *cap,
-		       const struct ds_dirty_event *e)
+int ds_rec_push_event(struct ds_recording *r, size_t *cap,
+		      const struct ds_dirty_event *e)
 {
 	if (r->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 4096;
@@ -759,7 +760,7 @@ int ds_rec_read(FILE *f, struct ds_recording *r, size_t *line, char *reason,
 		}
 		if (r->end.present && !trailer_line)
 			trailer_line = *line;
-		if (event && ds_rec_push(r, &cap, &e)) {
+		if (event && ds_rec_push_event(r, &cap, &e)) {
 			*line = 0;
 			ret = -ENOMEM;
 			goto out;
@@ -830,7 +831,7 @@ int ds_rec_load(const char *path, struct ds_recording *r, char *msg,
 	char reason[256];
 	size_t line = 0;
 	FILE *f;
-	int err;
+	int err, ch;
 
 	memset(r, 0, sizeof(*r));
 	f = strcmp(path, "-") ? fopen(path, "re") : stdin;
@@ -839,7 +840,16 @@ int ds_rec_load(const char *path, struct ds_recording *r, char *msg,
 		snprintf(msg, len, "cannot open %s: %s", path, strerror(-err));
 		return err;
 	}
-	err = ds_rec_read(f, r, &line, reason, sizeof(reason));
+	/* a recording starts with its JSON header, perf script text does not */
+	ch = getc(f);
+	while (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+		ch = getc(f);
+	if (ch != EOF)
+		ungetc(ch, f);
+	if (ch == EOF || ch == '{')
+		err = ds_rec_read(f, r, &line, reason, sizeof(reason));
+	else
+		err = ds_perf_script_read(f, r, &line, reason, sizeof(reason));
 	if (f != stdin)
 		fclose(f);
 	if (err && line)

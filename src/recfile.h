@@ -125,6 +125,7 @@ struct ds_recording {
 	size_t n;
 	struct ds_rec_bitmap *bm;	/* in file order (ts order) */
 	size_t nbm;
+	bool from_perf;		/* read from perf script text (perfscript.h) */
 };
 
 /*
@@ -138,8 +139,13 @@ struct ds_recording {
 int ds_rec_read(FILE *f, struct ds_recording *r, size_t *line, char *reason,
 		size_t len);
 void ds_rec_free(struct ds_recording *r);
+/* append e to r->ev (capacity *cap): 0 or -ENOMEM */
+int ds_rec_push_event(struct ds_recording *r, size_t *cap,
+		      const struct ds_dirty_event *e);
 /*
- * Read the recording in file @path ("-": stdin): 0, or -errno with the
+ * Read the recording in file @path ("-": stdin), or the text of perf script
+ * of the same tracepoints (perfscript.h: a file that does not start with
+ * "{"): 0, or -errno with the
  * one-line reason in @msg ("cannot open F: ...", "F:12: ...", "cannot
  * read F: ...").  A cut last line is said on stderr, one line ("dirtyscope:
  * F:12: warning: the last line ends inside a value ...: ignored").

@@ -101,7 +101,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_END:
 		if (!env.file)
-			argp_error(state, "FILE (a recording of 'dirtyscope record') is required");
+			argp_error(state, "FILE (a recording of 'dirtyscope record', or perf script text) is required");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -202,7 +202,9 @@ static void report_text(const struct report *r)
 	printf("Recording %s: host %s, kernel %s (%s), dirtyscope %s\n", env.file,
 	       h->hostname, h->kernel, h->machine, h->dirtyscope);
 	printf("%s, %.3f s, %zu events, ", when, r->interval_ns / 1e9, r->rec.n);
-	if (r->rec.end.present)
+	if (r->rec.from_perf)
+		printf("read from perf script (perf reports its lost events)\n");
+	else if (r->rec.end.present)
 		printf("%llu lost\n", r->rec.end.dropped);
 	else
 		printf("no trailer (the recorder did not finish)\n");
@@ -221,6 +223,8 @@ static void report_json(const struct report *r)
 	double end = report_wall(r, r->end_ns);
 
 	json_object_object_add(o, "file", json_object_new_string(env.file));
+	json_object_object_add(o, "source", json_object_new_string(r->rec.from_perf ?
+				"perf script" : "dirtyscope record"));
 	json_object_object_add(o, "format_version", json_object_new_int(h->version));
 	json_object_object_add(o, "dirtyscope", json_object_new_string(h->dirtyscope));
 	json_object_object_add(o, "kernel", json_object_new_string(h->kernel));
@@ -380,9 +384,13 @@ int cmd_report(int argc, char **argv)
 		       "draws the exact dirty pages of the bitmap reads when the\n"
 		       "recording has them (record --bitmaps), else the counts of the\n"
 		       "scans; a scan over several ranges is spread over them by bytes,\n"
-		       "an estimate the SVG and stderr point out.  FILE - reads stdin.\n\n"
+		       "an estimate the SVG and stderr point out.  FILE - reads stdin.\n"
+		       "FILE may also be the text of 'perf script' of a perf recording of\n"
+		       "the iommu:dirty_* tracepoints (record with -k mono for the same\n"
+		       "clock; docs/cli.md).\n\n"
 		       "EXAMPLES:\n"
 		       "    dirtyscope report dirty.jsonl\n"
+		       "    perf script --header --ns -i perf.data | dirtyscope report -\n"
 		       "    dirtyscope report dirty.jsonl -j -m\n"
 		       "    dirtyscope report dirty.jsonl --svg heat.svg --hist-svg lat.svg\n"
 		       "    dirtyscope report dirty.jsonl --svg heat.svg --bucket-ms 500 --range-mib 64",

@@ -528,6 +528,82 @@ fi
 check "report -D --prom: op and domain labels on the duration histogram" \
 	grep -qx 'dirtyscope_op_duration_seconds_count{op="scan",domain="2"} 3' "$TMP/om/rep.d.prom"
 
+# --- report on perf script text of the same events --------------------------
+# perf_script JSONL: the events of a recording as perf script prints them
+# (perf script --header --ns -F comm,tid,cpu,time,event,trace), with the
+# tracepoints' TP_printk fields; a line of another event in between.
+cat >"$TMP/to_perf.py" <<'EOF'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+h = lines[0]
+print("# ========")
+print("# captured on    : Thu Jan  1 00:00:00 2026")
+print("# hostname : %s" % h["hostname"])
+print("# os release : %s" % h["kernel"])
+print("# arch : %s" % h["machine"])
+print("# ========")
+print("#")
+for i, e in enumerate(lines[1:]):
+    if "op" not in e:
+        continue
+    t = e["ts_ns"]
+    print("%16s %7d [%03d] %5d.%09d: %s: domain=%u iova=0x%x size=0x%x pgsize=0x%x leaves=%u dirty=%u flags=0x%x ret=%d duration_ns=%u"
+          % ("qemu-system-aar", 1234, i % 2, t // 10**9, t % 10**9, "iommu:dirty_" + e["op"],
+             e["domain_id"], e["iova"], e["size"], e["pgsize"], e["leaves"], e["dirty"],
+             e["flags"], e["ret"], e["duration_ns"]))
+    if i == 2:
+        print("     kworker/0:1 77 [000] %5d.%09d: iommu:map: IOMMU: iova=0x0000000000100000 - 0x0000000000101000 paddr=0x0000000040000000 size=4096"
+              % (t // 10**9, t % 10**9 + 1))
+EOF
+"$PY" "$TMP/to_perf.py" "$TMP/basic.jsonl" >"$TMP/basic.perf.txt"
+run rep_perf_prom "$DS" report --prom "$TMP/om/perf.prom" "$TMP/basic.perf.txt"
+run rep_rec_prom "$DS" report --prom "$TMP/om/rec.prom" "$TMP/basic.jsonl"
+check "report on perf script text: the same Prometheus metrics as on the recording (cmp)" \
+	cmp "$TMP/om/perf.prom" "$TMP/om/rec.prom"
+run rep_perf_json "$DS" report -j "$TMP/basic.perf.txt"
+run rep_rec_json "$DS" report -j "$TMP/basic.jsonl"
+check "report -j on perf script text: same histograms and per-domain totals, source, header from --header" \
+	py rep_perf_json "$TMP/rep_perf_json.out" "$TMP/rep_rec_json.out" <<'EOF'
+import json, sys
+p, r = (json.load(open(f)) for f in sys.argv[1:3])
+assert p["source"] == "perf script" and r["source"] == "dirtyscope record", (p["source"], r["source"])
+assert (p["hostname"], p["kernel"], p["machine"]) == (r["hostname"], r["kernel"], r["machine"]), p
+assert p["events"] == r["events"] == 14, (p["events"], r["events"])
+# the time base differs (perf starts at the first event): compare counts
+lat = lambda d: d["lat"]["ops"]
+assert lat(p) == lat(r), (lat(p), lat(r))
+keep = ("domain", "scans", "errors", "noclear", "dirty_pages", "dirty_bytes",
+        "scanned_bytes", "scan_ns", "pages_per_scan", "dirty_share")
+rows = lambda d: [{k: x[k] for k in keep} for x in d["rate"]["domains"]]
+assert rows(p) == rows(r), (rows(p), rows(r))
+EOF
+run rep_perf_text env TZ=UTC "$DS" report "$TMP/basic.perf.txt"
+check "report text on perf script text says where it came from" \
+	grep -q "read from perf script (perf reports its lost events)" "$TMP/rep_perf_text.out"
+run rep_perf_svg "$DS" report "$TMP/basic.perf.txt" --svg "$TMP/perf-heat.svg" --bucket-ms 1000 --range-mib 256
+check "report --svg on perf script text: a well-formed heat map" \
+	xmllint --noout "$TMP/perf-heat.svg"
+# bad perf script text: one line each, the reason and the line number
+mkdir -p "$TMP/badperf"
+while IFS='|' read -r name text reason; do
+	printf '# perf script\n%s\n' "$text" >"$TMP/badperf/$name.txt"
+	run "badperf_$name" "$DS" report "$TMP/badperf/$name.txt"
+	check "report on perf script text: $name says '$reason' (line 2)" \
+		expect_fail "badperf_$name" "dirtyscope: $TMP/badperf/$name.txt:2: $reason"
+done <<'EOF'
+notime|qemu 12 [000] iommu:dirty_scan: domain=1|not a line of perf script (no "SECONDS.FRACTION:" time; -F must keep time, event and trace)
+noevent|qemu 12 [000] 1.000000001: domain=1|no "SYSTEM:EVENT:" after the time
+unknownop|qemu 12 [000] 1.000000001: iommu:dirty_flush: domain=1|unknown event "iommu:dirty_flush" (iommu:dirty_split, _merge, _scan, _clear)
+missing|qemu 12 [000] 1.000000001: iommu:dirty_scan: domain=1 iova=0x0 size=0x1000 pgsize=0x1000 dirty=0 flags=0x0 ret=0 duration_ns=5|"leaves": missing
+unknownkey|qemu 12 [000] 1.000000001: iommu:dirty_scan: domain=1 iova=0x0 size=0x1000 pgsize=0x1000 leaves=1 dirty=0 flags=0x0 ret=0 duration_ns=5 cpu=3|unknown field "cpu"
+twice|qemu 12 [000] 1.000000001: iommu:dirty_scan: domain=1 domain=2 iova=0x0 size=0x1000 pgsize=0x1000 leaves=1 dirty=0 flags=0x0 ret=0 duration_ns=5|"domain" twice
+badvalue|qemu 12 [000] 1.000000001: iommu:dirty_scan: domain=1 iova=0xzz size=0x1000 pgsize=0x1000 leaves=1 dirty=0 flags=0x0 ret=0 duration_ns=5|"iova": bad value "0xzz"
+negative|qemu 12 [000] 1.000000001: iommu:dirty_scan: domain=1 iova=0x0 size=0x1000 pgsize=0x1000 leaves=-1 dirty=0 flags=0x0 ret=0 duration_ns=5|"leaves": bad value "-1"
+domain32|qemu 12 [000] 1.000000001: iommu:dirty_scan: domain=4294967296 iova=0x0 size=0x1000 pgsize=0x1000 leaves=1 dirty=0 flags=0x0 ret=0 duration_ns=5|"domain": 4294967296 beyond 32 bits
+wrap|qemu 12 [000] 1.000000001: iommu:dirty_scan: domain=1 iova=0xfffffffffffff000 size=0x2000 pgsize=0x1000 leaves=1 dirty=0 flags=0x0 ret=0 duration_ns=5|"size": iova + size beyond 2^64
+notkv|qemu 12 [000] 1.000000001: iommu:dirty_scan: domain=1 iova|"iova": not key=value
+EOF
+
 # the heat map: explicit and automatic grids, conservation of dirty pages
 run rep_svg "$DS" report "$TMP/basic.jsonl" --svg "$TMP/heat.svg" \
 	--bucket-ms 1000 --range-mib 256 --hist-svg "$TMP/lat.svg"
