@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Build the guest initramfs: static arm64 busybox (Debian busybox-static),
 # the static guest test programs (tests/guest/Makefile), the static arm64
-# dirtyscope CLI (src/, as /bin/dirtyscope) and tests/guest/init,
+# dirtyscope CLI (src/, as /bin/dirtyscope), a static arm64 perf from the
+# guest kernel's tools/perf (/bin/perf) and tests/guest/init,
 # packed as an uncompressed newc cpio (the guest kernel has no RD_GZIP).
 #
 #   $DIRTYSCOPE_CACHE/guest/busybox/<version>/   unpacked busybox package
+#   $DIRTYSCOPE_CACHE/guest/perf/<key>/perf      static arm64 perf
 #   build/guest/obj/                              test program objects
 #   build/guest/initramfs.cpio                    the result
 #
@@ -82,15 +84,55 @@ build_cli() {
 		die "arm64 build of the dirtyscope CLI failed"
 }
 
+# perf for the guest: static arm64, built from the guest kernel's own
+# tools/perf (the same version as the kernel it profiles), with
+# libtraceevent (the tracepoints' fields) and libelf, without the optional
+# libraries perf can do without (python, perl, dwarf, ...).  Cached per
+# kernel version and flags: $DIRTYSCOPE_CACHE/guest/perf/<key>/perf.
+PERF_FLAGS=(NO_LIBPYTHON=1 NO_LIBPERL=1 NO_SLANG=1 NO_GTK2=1 NO_LIBUNWIND=1
+	NO_LIBDW=1 NO_LIBAUDIT=1 NO_LIBCRYPTO=1 NO_LIBNUMA=1 NO_LIBCAP=1
+	NO_LIBBABELTRACE=1 NO_LIBZSTD=1 NO_LZMA=1 NO_LIBBPF=1 NO_JVMTI=1
+	NO_LIBLLVM=1 NO_CAPSTONE=1 NO_LIBDEBUGINFOD=1 NO_SDT=1 NO_AUXTRACE=1
+	NO_LIBPFM4=1 BUILD_BPF_SKEL=0 LDFLAGS=-static)
+build_perf() {
+	local ver key dir start
+	ver=$(cat "$DIRTYSCOPE_CACHE/linux/version" 2>/dev/null) ||
+		die "no $DIRTYSCOPE_CACHE/linux/version: run scripts/kernel.sh first"
+	key=$(printf '%s\n' "$ver" "${PERF_FLAGS[@]}" | sha256sum | cut -c1-12)
+	dir=$GUEST/perf/$key
+	if [ ! -x "$dir/perf" ]; then
+		progress initramfs "building perf $ver for arm64 from $KSRC/tools/perf (cold: ~6 min)"
+		start=$(date +%s)
+		rm -rf "$dir" "$dir.build"
+		mkdir -p "$dir.build"
+		# pkg-config finds the arm64 libraries (libtraceevent.pc, libelf.pc)
+		if ! make -C "$KSRC/tools/perf" O="$dir.build" ARCH=arm64 \
+			CROSS_COMPILE="$CROSS_COMPILE" -j"$(nproc)" \
+			PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig \
+			"${PERF_FLAGS[@]}" perf >"$dir.build/build.log" 2>&1; then
+			tail -n 30 "$dir.build/build.log" >&2
+			die "perf build failed (log: $dir.build/build.log)"
+		fi
+		grep -qx 'feature-libtraceevent=1' "$dir.build/FEATURE-DUMP" ||
+			die "perf was built without libtraceevent (libtraceevent-dev:arm64 missing?)"
+		mkdir -p "$dir"
+		"${CROSS_COMPILE}strip" -o "$dir/perf" "$dir.build/perf"
+		rm -rf "$dir.build"
+		progress initramfs "perf built in $(( $(date +%s) - start )) s ($(( $(stat -c %s "$dir/perf") / 1024 )) KiB)"
+	fi
+	echo "$dir/perf"
+}
+
 # Populate a fresh staging root and pack it.
 pack() {
-	local busybox=$1 root t n
+	local busybox=$1 perf=$2 root t n
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,tests,etc}
 	install -m 0755 "$busybox" "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
 	install -m 0755 "$DS_TOP/tests/guest/init" "$root/init"
 	install -m 0755 "$DS_TOP/build/arm64/dirtyscope" "$root/bin/dirtyscope"
+	install -m 0755 "$perf" "$root/bin/perf"
 	for t in $(make -s -C "$DS_TOP/tests/guest" list KHDR=unused KSRC=unused); do
 		install -D -m 0755 "$OBJ/$t" "$root/tests/$t"
 	done
@@ -106,14 +148,15 @@ pack() {
 }
 
 main() {
-	local busybox
+	local busybox perf
 	command -v "${CROSS_COMPILE}gcc" >/dev/null ||
 		die "${CROSS_COMPILE}gcc missing: apt-get install gcc-aarch64-linux-gnu"
 	command -v cpio >/dev/null || die "cpio missing: apt-get install cpio"
 	busybox=$(fetch_busybox)
 	build_tests
 	build_cli
-	pack "$busybox"
+	perf=$(build_perf)
+	pack "$busybox" "$perf"
 	echo "$OUT"
 }
 

@@ -100,6 +100,13 @@ parse_args() {
 	[ -n "$TESTS" ] || die "--tests: the list is empty (say 'none' to run no guest test)"
 	[[ "$RUN" =~ ^[A-Za-z0-9_./-]*$ ]] || die "--run takes one word"
 	[[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "--timeout takes seconds"
+	[[ "$SMP" =~ ^[1-9][0-9]?$ ]] || die "--smp takes a number of CPUs (1-99)"
+	[[ "$NEDU" =~ ^[1-9]$ ]] || die "--edu takes a number of devices (1-9)"
+	[[ "$DMA_DELAY_NS" =~ ^[0-9]+$ ]] || die "--dma-delay-ns takes nanoseconds"
+	[[ -z "$HTTU_UPDATE_DELAY_US" || "$HTTU_UPDATE_DELAY_US" =~ ^[0-9]+$ ]] ||
+		die "--httu-update-delay-us takes microseconds"
+	[[ -z "$DMA_SIZE" || "$DMA_SIZE" =~ ^[1-9][0-9]*$ ]] ||
+		die "--dma-size takes bytes"
 }
 
 stock_qemu() {
