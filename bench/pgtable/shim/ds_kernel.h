@@ -282,6 +282,18 @@ static inline void list_add_tail(struct list_head *e, struct list_head *h)
 	h->prev = e;
 }
 
+static inline void list_splice_init(struct list_head *list,
+				    struct list_head *head)
+{
+	if (list_empty(list))
+		return;
+	list->next->prev = head;
+	list->prev->next = head->next;
+	head->next->prev = list->prev;
+	head->next = list->next;
+	INIT_LIST_HEAD(list);
+}
+
 static inline void list_del(struct list_head *e)
 {
 	e->prev->next = e->next;
@@ -300,20 +312,11 @@ static inline void list_del(struct list_head *e)
  * struct page: the allocator (ds_shim.c) puts one right before every
  * block it hands out, so that virt_to_page() is a subtraction.
  */
-struct rcu_head {
-	void (*func)(struct rcu_head *head);
-};
-
 struct page {
 	struct list_head lru;
-	struct rcu_head rcu_head;
-	unsigned long private;
 	void *base;		/* what to free() */
 	int order;
 };
-
-#define page_private(page)		((page)->private)
-#define set_page_private(page, v)	((page)->private = (v))
 
 static inline struct page *virt_to_page(const void *virt)
 {
@@ -332,7 +335,18 @@ static inline void *page_address(struct page *page)
 void rcu_read_lock(void);
 void rcu_read_unlock(void);
 void synchronize_rcu(void);
-/* The callback runs at once, after synchronize_rcu() */
-void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head));
+
+/* A work after an RCU grace period: run at once, after synchronize_rcu() */
+struct work_struct {
+	void (*func)(struct work_struct *work);
+};
+struct rcu_work {
+	struct work_struct work;
+};
+struct workqueue_struct;
+#define system_wq		((struct workqueue_struct *)NULL)
+#define INIT_RCU_WORK(rw, f)	((rw)->work.func = (f))
+#define to_rcu_work(w)		container_of(w, struct rcu_work, work)
+bool queue_rcu_work(struct workqueue_struct *wq, struct rcu_work *rwork);
 
 #endif /* DS_KERNEL_H */

@@ -185,8 +185,9 @@ unsigned int ds_kthreads_running(void)
 	return __atomic_load_n(&ds_kthreads, __ATOMIC_ACQUIRE);
 }
 
-void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
+bool queue_rcu_work(struct workqueue_struct *wq, struct rcu_work *rwork)
 {
 	synchronize_rcu();
-	func(head);
+	rwork->work.func(&rwork->work);
+	return true;
 }
