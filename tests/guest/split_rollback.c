@@ -22,7 +22,7 @@
  *
  * The fault must really reach the split: the iommufd call that succeeds
  * has got past at least one failure per block (a table each), and some
- * type1 START succeeds with exactly one block left whole.
+ * type1 START succeeds with blocks left whole.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -306,7 +306,7 @@ static void iommufd_part(void)
 static void type1_part(void)
 {
 	unsigned int n, failed = 0, started = 0, lost = 0, odd = 0;
-	unsigned int not_enomem = 0, bad_state = 0, one_whole = 0;
+	unsigned int not_enomem = 0, bad_state = 0, some_whole = 0;
 	unsigned int dma_bad = 0;
 	uint64_t wrote[NPAGES / 64];
 	bool ok;
@@ -364,9 +364,17 @@ static void type1_part(void)
 					 "neither its %zu writes nor whole", n,
 					 blk, c, NPROBE);
 		}
-		/* one failed table allocation: one block left whole */
-		if (left == 0 && whole == 1)
-			one_whole++;
+		/*
+		 * A failed table allocation: START still logs, with the blocks
+		 * it did not split whole (how many depends on which of the
+		 * allocations behind a table failed: memcg charging may add
+		 * one, so the count per n varies from boot to boot)
+		 */
+		if (left == 0 && whole >= 1) {
+			some_whole++;
+			tap_diag("n=%u: START logs with %zu of %u blocks whole",
+				 n, whole, NBLOCKS);
+		}
 		edu_type1_dirty_stop(&d);
 		if (left != 0)
 			break;		/* past every allocation of START */
@@ -382,9 +390,9 @@ static void type1_part(void)
 	       "device wrote, a page or its whole block (%u starts, %u pages "
 	       "lost, %u blocks neither, %u DMA failures)", started, lost,
 	       odd, dma_bad);
-	tap_ok(one_whole > 0,
+	tap_ok(some_whole > 0,
 	       "type1: the fault reached the split: %u STARTs succeeded with "
-	       "exactly one block left whole", one_whole);
+	       "blocks left whole", some_whole);
 	edu_close(&d);
 }
 
