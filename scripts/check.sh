@@ -72,6 +72,11 @@ if build qemu-stock scripts/qemu.sh stock; then
 fi
 built kernel && build guest scripts/initramfs.sh
 built kernel || failed_builds+=(guest)
+# the VMM that runs in the guest: Debian's arm64 QEMU (bookworm-backports)
+VMM=""
+if build vmm scripts/vmm.sh; then
+	VMM=$(tail -n 1 "$OUT/build-vmm.log")
+fi
 # the latency gate's deliberately slowed kernel (own directory, cached)
 built kernel && build kernel-slow scripts/kernel-variant.sh slow tests/gate/slow-scan.patch
 built kernel || failed_builds+=(kernel-slow)
@@ -116,6 +121,10 @@ suite guest-smp qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --smp 2 \
 suite guest-race qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --smp 2 \
 	--dma-delay-ns 1000 --httu-update-delay-us 20000 \
 	--tests "$(cat tests/guest/suites/race)" --log "$OUT/guest-race.log"
+# an unmodified QEMU inside the guest boots an L2 (the real-VMM work)
+suite guest-vmm qemu,guest,vmm scripts/vm.sh --qemu "$QEMU" --httu on \
+	--initrd-append "$VMM" --tests "$(cat tests/guest/suites/vmm)" \
+	--log "$OUT/guest-vmm.log"
 # the latency gate: main kernel passes, slowed kernel fails (tests/gate)
 suite gate qemu,guest,kernel-slow scripts/gate-check.sh --qemu "$QEMU" --out "$OUT/gate"
 

@@ -33,6 +33,8 @@
 #   --append ARGS          extra kernel command line
 #   --kernel IMAGE         default: the scripts/kernel.sh build
 #   --initrd CPIO          default: built now by scripts/initramfs.sh
+#   --initrd-append CPIO   append this cpio archive to the initramfs (the
+#                          VMM of scripts/vmm.sh)
 #   --verbose              echo the whole serial log (to stderr)
 #   --no-check             do not run check-log.py
 set -euo pipefail
@@ -55,6 +57,7 @@ HTTU_UPDATE_DELAY_US=0
 APPEND=
 KERNEL=$DIRTYSCOPE_CACHE/linux/build/arch/arm64/boot/Image
 INITRD=
+INITRD_APPEND=
 VERBOSE=0
 CHECK=1
 
@@ -83,6 +86,7 @@ parse_args() {
 		--append) APPEND=$2; shift ;;
 		--kernel) KERNEL=$2; shift ;;
 		--initrd) INITRD=$2; shift ;;
+		--initrd-append) INITRD_APPEND=$2; shift ;;
 		--verbose) VERBOSE=1 ;;
 		--no-check) CHECK=0 ;;
 		-h|--help) usage ;;
@@ -182,6 +186,14 @@ prepare_files() {
 		LOG=$DIRTYSCOPE_CACHE/logs/vm-$(date -u +%Y%m%dT%H%M%S)-httu-$HTTU.log
 	fi
 	mkdir -p "$(dirname "$LOG")"
+	if [ -n "$INITRD_APPEND" ]; then
+		[ -f "$INITRD_APPEND" ] || die "no cpio archive $INITRD_APPEND"
+		# the kernel unpacks concatenated newc archives one after another
+		APPENDED_INITRD=$(mktemp "${TMPDIR:-/tmp}/ds-initrd.XXXXXX")
+		trap 'rm -f "$APPENDED_INITRD"' EXIT
+		cat "$INITRD" "$INITRD_APPEND" > "$APPENDED_INITRD"
+		INITRD=$APPENDED_INITRD
+	fi
 }
 
 qemu_cmd() {
