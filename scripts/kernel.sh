@@ -9,7 +9,10 @@
 #   linux/headers/                     uAPI headers of the patched tree
 #
 # Usage: scripts/kernel.sh [source|config|build|all]   (default: all)
-# DS_SERIES_LIMIT=N applies only the first N patches (bisection builds).
+# The test-only patches of tests/kernel/series (test infrastructure, such as
+# the edu variant driver) go on top of the series.
+# DS_SERIES_LIMIT=N applies only the first N patches (bisection builds), and
+# no test patch.
 # DS_EXTRA_PATCHES="P..." applies these patch files after the series, and
 # DS_KERNEL_DIR=DIR builds in DIR/{src,build,headers} instead of linux/
 # (kernel variants: scripts/kernel-variant.sh; pristine/ stays shared).
@@ -25,6 +28,7 @@ SRC=$KDIR/src
 OUT=$KDIR/build
 HDR=$KDIR/headers
 SERIES_DIR=$DS_TOP/kernel-patches
+TEST_PATCHES=$DS_TOP/tests/kernel
 FRAGMENT=$DS_TOP/tests/guest/kernel.config
 TARBALL=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 JOBS=${JOBS:-$(nproc)}
@@ -76,6 +80,15 @@ do_source() {
 		n=$((n + 1))
 	done < <(series_patches | head -n "${DS_SERIES_LIMIT:-1000000}")
 	progress kernel "applied $n patch(es) from kernel-patches/series"
+	# Test infrastructure (tests/kernel/series), not in bisection builds
+	if [ -z "${DS_SERIES_LIMIT:-}" ]; then
+		while read -r p; do
+			patch -s -p1 -d "$stage" --fuzz=0 --forward --batch \
+				--no-backup-if-mismatch -r - -i "$TEST_PATCHES/$p" ||
+				die "tests/kernel/$p does not apply cleanly on top of the series"
+			progress kernel "applied test patch tests/kernel/$p"
+		done < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$TEST_PATCHES/series" | grep -v '^$' || true)
+	fi
 	for p in ${DS_EXTRA_PATCHES:-}; do
 		patch -s -p1 -d "$stage" --fuzz=0 --forward --batch \
 			--no-backup-if-mismatch -r - -i "$p" ||

@@ -172,6 +172,9 @@ resolve_features() {
 		EDU="edu,dma-delay-ns=$DMA_DELAY_NS"
 		DMA_SIZE=${DMA_SIZE:-4096}
 	fi
+	# the DMA buffer in MMIO, for the migration tests' variant driver
+	has_prop edu x-buf-window && EDU+=",x-buf-window=on"
+
 	DMA_SIZE=${DMA_SIZE:-256}
 }
 

@@ -253,6 +253,38 @@ int edu_bind_vfio_pci(const char *bdf)
 	return 0;
 }
 
+int edu_bind_driver(const char *bdf, const char *driver)
+{
+	char path[PATH_MAX], drv[64];
+	int ret;
+
+	ret = edu_driver(bdf, drv, sizeof(drv));
+	if (ret)
+		return edu_err(-ret, "%s: reading driver link", bdf);
+	if (!strcmp(drv, driver))
+		return 0;
+	if (drv[0]) {
+		snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/driver/unbind",
+			 bdf);
+		ret = write_sysfs(path, bdf);
+		if (ret)
+			return edu_err(-ret, "%s: unbind from %s", bdf, drv);
+	}
+	/* "\n" clears the override: then the id tables decide again */
+	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/driver_override", bdf);
+	ret = write_sysfs(path, strcmp(driver, "vfio-pci") ? driver : "\n");
+	if (ret)
+		return edu_err(-ret, "%s: driver_override %s", bdf, driver);
+	ret = write_sysfs("/sys/bus/pci/drivers_probe", bdf);
+	if (ret)
+		return edu_err(-ret, "%s: drivers_probe", bdf);
+	ret = edu_driver(bdf, drv, sizeof(drv));
+	if (ret || strcmp(drv, driver))
+		return edu_err(ENODEV, "%s: bound to '%s', not %s", bdf, drv,
+			       driver);
+	return 0;
+}
+
 /* --- type1 -------------------------------------------------------------- */
 
 static int edu_group_number(const char *bdf)

@@ -96,6 +96,8 @@ void edu_init(struct edu_dev *d);
 int edu_find(char *bdf, size_t len);
 int edu_find_nth(int nth, char *bdf, size_t len);
 int edu_bind_vfio_pci(const char *bdf);
+/* Bind to @driver through driver_override ("vfio-pci": clear the override) */
+int edu_bind_driver(const char *bdf, const char *driver);
 
 /* type1: container + group + device fd */
 int edu_type1_open(struct edu_dev *d);
