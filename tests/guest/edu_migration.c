@@ -23,12 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "lib/edudma.h"
 #include "lib/tap.h"
 
-#define DRIVER		"edu-vfio-pci"
+#define DRIVER		"edu_vfio_pci"	/* KBUILD_MODNAME of edu-vfio-pci */
 #define IOVA		0x1000000ULL
 #define LEN		(16 * EDU_PAGE_SIZE)
 #define STATE_SIZE	4136	/* the driver's stream: 40-byte header + buffer */
@@ -213,6 +214,8 @@ int main(void)
 		close(fd);
 
 	/* closing the device ends the migration: it opens RUNNING again */
+	munmap((void *)b.bar0, b.bar0_size);	/* the mapping holds the file */
+	b.bar0 = NULL;
 	close(b.device_fd);
 	b.device_fd = ioctl(b.group_fd, VFIO_GROUP_GET_DEVICE_FD, b.bdf);
 	tap_ok(b.device_fd >= 0 && get_state(&b) == VFIO_DEVICE_STATE_RUNNING,
