@@ -15,6 +15,7 @@
 #ifndef DS_KERNEL_H
 #define DS_KERNEL_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -223,6 +224,7 @@ void ds_warn(const char *file, int line, const char *cond);
 #define __GFP_HIGHMEM	0x4u
 #define __GFP_ZERO	0x8u
 #define __GFP_ACCOUNT	0x10u	/* memcg accounting: nothing to charge here */
+#define __GFP_NOWARN	0x20u
 #define GFP_KERNEL_ACCOUNT	(GFP_KERNEL | __GFP_ACCOUNT)
 #define NUMA_NO_NODE	(-1)
 
@@ -344,7 +346,14 @@ struct rcu_work {
 	struct work_struct work;
 };
 struct workqueue_struct;
+/* The host's scheduler preempts anyway; let the other threads run now */
+static inline void cond_resched(void)
+{
+	sched_yield();
+}
+
 #define system_wq		((struct workqueue_struct *)NULL)
+#define system_unbound_wq	((struct workqueue_struct *)NULL)
 #define INIT_RCU_WORK(rw, f)	((rw)->work.func = (f))
 #define to_rcu_work(w)		container_of(w, struct rcu_work, work)
 bool queue_rcu_work(struct workqueue_struct *wq, struct rcu_work *rwork);

@@ -22,10 +22,5 @@ struct task_struct *ds_kthread_run(int (*fn)(void *data), void *data,
 	ds_kthread_run(fn, data, namefmt, ##__VA_ARGS__)
 unsigned int ds_kthreads_running(void);
 
-/* The host's scheduler preempts anyway; let the other threads run now */
-static inline void cond_resched(void)
-{
-	sched_yield();
-}
 
 #endif
