@@ -101,7 +101,7 @@ build_perf() {
 	key=$(printf '%s\n' "$ver" "${PERF_FLAGS[@]}" | sha256sum | cut -c1-12)
 	dir=$GUEST/perf/$key
 	if [ ! -x "$dir/perf" ]; then
-		progress initramfs "building perf $ver for arm64 from $KSRC/tools/perf (cold: ~6 min)"
+		progress initramfs "building perf $ver for arm64 from $KSRC/tools/perf (cold: ~1 min)"
 		start=$(date +%s)
 		rm -rf "$dir" "$dir.build"
 		mkdir -p "$dir.build"
