@@ -34,9 +34,10 @@ void ds_mig_print_row(FILE *f, const char *name, const struct ds_mig_stats *st);
 /*
  * Agreement of two runs of one policy: page counts within max(rel * a,
  * abs_pages), redundant sends within twice that (they depend on when
- * inside an observed interval a write fell, which no bitmap shows), passes
- * within abs_iters.  Prints a line per metric to @f
- * (NULL: quiet); true when all agree.
+ * inside an observed interval a write fell, which no bitmap shows; with
+ * judge_redundant false they are printed, not judged), passes within
+ * abs_iters.  Prints a line per metric to @f (NULL: quiet); true when all
+ * agree.
  */
 struct ds_mig_tolerance {
 	double rel;
@@ -46,6 +47,6 @@ struct ds_mig_tolerance {
 
 bool ds_mig_agree(FILE *f, const struct ds_mig_stats *a,
 		  const struct ds_mig_stats *b,
-		  const struct ds_mig_tolerance *tol);
+		  const struct ds_mig_tolerance *tol, bool judge_redundant);
 
 #endif /* DS_PRECOPY_OUT_H */

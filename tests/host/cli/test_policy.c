@@ -464,7 +464,7 @@ static void test_replay_agreement(void)
 			CHECK(ok && replayed.sent == st.sent &&
 			      replayed.resent == st.resent &&
 			      replayed.iters == st.iters &&
-			      ds_mig_agree(NULL, &st, &replayed, &tol),
+			      ds_mig_agree(NULL, &st, &replayed, &tol, true),
 			      "%s on %s: its replay reads what it read (sent %llu/%llu, "
 			      "redundant %llu/%llu)", policies[i], workloads[w],
 			      (unsigned long long)st.sent,
