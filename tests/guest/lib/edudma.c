@@ -222,16 +222,19 @@ static int edu_driver(const char *bdf, char *drv, size_t len)
 	return copy_str(drv, len, base ? base + 1 : link);
 }
 
-/* Bind @bdf to vfio-pci unless it already is (what /init does by hand). */
-int edu_bind_vfio_pci(const char *bdf)
+/*
+ * Unbind @bdf from its driver unless that is @driver: 0 when bound to
+ * @driver already, 1 when now unbound, -errno after a message.
+ */
+static int edu_unbind_unless(const char *bdf, const char *driver)
 {
-	char path[PATH_MAX], drv[64], id[32];
+	char path[PATH_MAX], drv[64];
 	int ret;
 
 	ret = edu_driver(bdf, drv, sizeof(drv));
 	if (ret)
 		return edu_err(-ret, "%s: reading driver link", bdf);
-	if (!strcmp(drv, "vfio-pci"))
+	if (!strcmp(drv, driver))
 		return 0;
 	if (drv[0]) {
 		snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/driver/unbind",
@@ -240,6 +243,18 @@ int edu_bind_vfio_pci(const char *bdf)
 		if (ret)
 			return edu_err(-ret, "%s: unbind from %s", bdf, drv);
 	}
+	return 1;
+}
+
+/* Bind @bdf to vfio-pci unless it already is (what /init does by hand). */
+int edu_bind_vfio_pci(const char *bdf)
+{
+	char drv[64], id[32];
+	int ret;
+
+	ret = edu_unbind_unless(bdf, "vfio-pci");
+	if (ret <= 0)
+		return ret;
 	snprintf(id, sizeof(id), "%04x %04x", EDU_VENDOR, EDU_DEVICE);
 	ret = write_sysfs(SYS_VFIO_PCI "/new_id", id);
 	if (ret && ret != -EEXIST)
@@ -258,18 +273,9 @@ int edu_bind_driver(const char *bdf, const char *driver)
 	char path[PATH_MAX], drv[64];
 	int ret;
 
-	ret = edu_driver(bdf, drv, sizeof(drv));
-	if (ret)
-		return edu_err(-ret, "%s: reading driver link", bdf);
-	if (!strcmp(drv, driver))
-		return 0;
-	if (drv[0]) {
-		snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/driver/unbind",
-			 bdf);
-		ret = write_sysfs(path, bdf);
-		if (ret)
-			return edu_err(-ret, "%s: unbind from %s", bdf, drv);
-	}
+	ret = edu_unbind_unless(bdf, driver);
+	if (ret <= 0)
+		return ret;
 	/* "\n" clears the override: then the id tables decide again */
 	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/driver_override", bdf);
 	ret = write_sysfs(path, strcmp(driver, "vfio-pci") ? driver : "\n");
