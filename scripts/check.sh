@@ -121,9 +121,12 @@ suite guest-smp qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --smp 2 \
 suite guest-race qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --smp 2 \
 	--dma-delay-ns 1000 --httu-update-delay-us 20000 \
 	--tests "$(cat tests/guest/suites/race)" --log "$OUT/guest-race.log"
-# an unmodified QEMU inside the guest boots an L2 (the real-VMM work)
+# an unmodified QEMU inside the guest boots an L2, and two of them migrate
+# it with an assigned edu each (the real-VMM work): 2 GiB and two vCPUs for
+# the two QEMUs, 2 x 64 MiB of hugepages for the L2s' RAM
 suite guest-vmm qemu,guest,vmm scripts/vm.sh --qemu "$QEMU" --httu on \
-	--initrd-append "$VMM" --tests "$(cat tests/guest/suites/vmm)" \
+	--vmm --initrd-append "$VMM" --edu 2 --smp 2 --mem 2G \
+	--append ds.hugepages=72 --tests "$(cat tests/guest/suites/vmm)" \
 	--log "$OUT/guest-vmm.log"
 # the latency gate: main kernel passes, slowed kernel fails (tests/gate)
 suite gate qemu,guest,kernel-slow scripts/gate-check.sh --qemu "$QEMU" --out "$OUT/gate"

@@ -12,9 +12,10 @@
 # by content, and only the files that differ from the previous variant's
 # are rebuilt (the first build in a fresh cache reuses the main build's
 # objects through ccache).  KEY hashes the Debian source version,
-# kernel-patches/ (series and patches), the extra patches and
-# tests/guest/kernel.config; the Image is reused while the key matches,
-# and older keys of NAME are removed.
+# kernel-patches/ (series and patches), the test-only patches of
+# tests/kernel/, the extra patches and tests/guest/kernel.config; the
+# Image is reused while the key matches, and older keys of NAME are
+# removed.
 #
 # Usage: scripts/kernel-variant.sh NAME PATCH...   (prints the Image path)
 set -euo pipefail
@@ -35,6 +36,7 @@ ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknow
 key=$( { echo "$ver"; cat "$DS_TOP/kernel-patches/series";
 	 sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$DS_TOP/kernel-patches/series" |
 		grep -v '^$' | sed "s|^|$DS_TOP/kernel-patches/|" | xargs cat;
+	 cat "$DS_TOP"/tests/kernel/*.patch;
 	 cat "${PATCHES[@]}" "$DS_TOP/tests/guest/kernel.config"; } |
 	sha256sum | cut -c1-16)
 VDIR=$VROOT/$NAME-$key

@@ -35,6 +35,9 @@
 #   --initrd CPIO          default: built now by scripts/initramfs.sh
 #   --initrd-append CPIO   append this cpio archive to the initramfs (the
 #                          VMM of scripts/vmm.sh)
+#   --vmm                  the real-VMM boot: append scripts/vmm.sh's QEMU
+#                          and widen edu's DMA mask from its own 28 bits to
+#                          40 (the L2 that QEMU runs has its RAM at 1 GiB)
 #   --verbose              echo the whole serial log (to stderr)
 #   --no-check             do not run check-log.py
 set -euo pipefail
@@ -58,6 +61,7 @@ APPEND=
 KERNEL=$DIRTYSCOPE_CACHE/linux/build/arch/arm64/boot/Image
 INITRD=
 INITRD_APPEND=
+VMM=0
 VERBOSE=0
 CHECK=1
 
@@ -87,6 +91,7 @@ parse_args() {
 		--kernel) KERNEL=$2; shift ;;
 		--initrd) INITRD=$2; shift ;;
 		--initrd-append) INITRD_APPEND=$2; shift ;;
+		--vmm) VMM=1 ;;
 		--verbose) VERBOSE=1 ;;
 		--no-check) CHECK=0 ;;
 		-h|--help) usage ;;
@@ -174,6 +179,7 @@ resolve_features() {
 	fi
 	# the DMA buffer in MMIO, for the migration tests' variant driver
 	has_prop edu x-buf-window && EDU+=",x-buf-window=on"
+	[ "$VMM" = 1 ] && EDU+=",dma_mask=0xffffffffff"
 
 	DMA_SIZE=${DMA_SIZE:-256}
 }
@@ -189,6 +195,10 @@ prepare_files() {
 		LOG=$DIRTYSCOPE_CACHE/logs/vm-$(date -u +%Y%m%dT%H%M%S)-httu-$HTTU.log
 	fi
 	mkdir -p "$(dirname "$LOG")"
+	if [ "$VMM" = 1 ] && [ -z "$INITRD_APPEND" ]; then
+		INITRD_APPEND=$(bash "$DS_TOP/scripts/vmm.sh") ||
+			die "--vmm: scripts/vmm.sh failed"
+	fi
 	if [ -n "$INITRD_APPEND" ]; then
 		[ -f "$INITRD_APPEND" ] || die "no cpio archive $INITRD_APPEND"
 		# the kernel unpacks concatenated newc archives one after another
