@@ -4,9 +4,10 @@
 # which prints per round how many pages DMA wrote and how many pages the
 # kernel reported dirty, with iommufd block mappings, after splitting them,
 # and with a VFIO type1 container; then recorded pre-copy migrations, for
-# which `dirtyscope policy recommend` picks a clear policy; then again
-# without the emulation, where type1 falls back to reporting every mapped
-# page.  Serial logs are kept.
+# which `dirtyscope policy recommend` picks a clear policy; then a real
+# QEMU inside the guest migrates an L2 with an assigned edu under
+# dirtyscope; then again without the emulation, where type1 falls back to
+# reporting every mapped page.  Serial logs are kept.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -61,6 +62,20 @@ for wl in hotset ring; do
 	echo "== dirtyscope policy recommend (host, on a recorded eager migration: $wl) =="
 	"$DS_TOP/build/host/dirtyscope" policy recommend "$out/migration-$wl.jsonl"
 done
+
+# A real VMM: Debian's QEMU 10.0 inside the guest migrates an L2 with an
+# assigned edu while dirtyscope watches (tests/guest/vmm_demo.sh)
+run_demo on vmm_demo --vmm --edu 2 --smp 2 --mem 2G --append ds.hugepages=72
+echo
+echo "== a real QEMU migration (QEMU in the guest, an L2 with an assigned edu doing DMA) =="
+sed '/^--- BEGIN RECORDING/,$d' "$out/vmm_demo-httu-on.txt"
+sed -n '/^--- BEGIN RECORDING/,/^--- END RECORDING/p' "$out/vmm_demo-httu-on.txt" |
+	sed -e '1d' -e '$d' > "$out/vmm-migration.jsonl"
+echo
+echo "== dirtyscope report (host, on the recording of QEMU's migration) =="
+"$DS_TOP/build/host/dirtyscope" report "$out/vmm-migration.jsonl" \
+	--svg "$out/vmm-heatmap.svg"
+echo "heat map of QEMU's bitmap reads: $out/vmm-heatmap.svg"
 
 run_demo off dirtydemo
 echo
