@@ -14,11 +14,12 @@
 #   make check   all tests; the last line is "N passed, N failed"
 #   make bench   native scan/clear/split/merge benchmark (docs/perf.md)
 #   make bench-policy   clear policies migrating in the guest (docs/perf.md)
+#   make bench-vmm      real QEMU migrations in the guest (docs/perf.md)
 
 SHELL := /bin/bash
 export DIRTYSCOPE_CACHE ?= $(HOME)/.cache/dirtyscope
 
-.PHONY: all deps kernel qemu guest cli demo check bench bench-policy clean help
+.PHONY: all deps kernel qemu guest cli demo check bench bench-policy bench-vmm clean help
 
 all: kernel qemu guest cli
 
@@ -57,6 +58,10 @@ bench: kernel
 # The reference pre-copy loop under every clear policy, in the guest.
 bench-policy: kernel qemu guest
 	@bench/policy/run.sh
+
+# Debian's QEMU in the guest migrating an L2 with an assigned edu.
+bench-vmm: kernel qemu guest
+	@bench/vmm/run.sh
 
 clean:
 	rm -rf build

@@ -4,8 +4,10 @@
  * set, a plain IOMMU_HWPT_SET_DIRTY_TRACKING(ENABLE), as every released
  * VMM issues, splits the HWPT's blocks so that one DMA write reports one
  * page, and a plain disable merges them back; without it the same calls
- * leave the 2 MiB block whole (512 pages per write).  The parameter is
- * read at each call, and a bad value is refused.
+ * leave the 2 MiB block whole (512 pages per write).  The HWPT remembers
+ * whether its enable split: the disable after it merges even if the
+ * parameter was turned off meanwhile, and a disable after an explicit
+ * ENABLE|SPLIT does not merge.  A bad value is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +70,7 @@ int main(void)
 	size_t n;
 	void *buf;
 
-	tap_plan(8);
+	tap_plan(11);
 	edu_init(&d);
 	dma_len = edu_default_dma_size();
 	bm = edu_bitmap_alloc(NPAGES);
@@ -95,11 +97,24 @@ int main(void)
 	n = one_write();
 	tap_ok(n == 1, "on: plain ENABLE splits, one write reports %zu page", n);
 
-	/* a plain disable merges: off again, the next ENABLE finds the block */
-	tap_ok(!edu_iommufd_set_dirty(&d, hwpt, false) && param_set("0") == 0,
-	       "on: plain disable (merges), then set back to 0");
+	/* the HWPT remembers the split: its disable merges with the param off */
+	tap_ok(param_set("0") == 0 && !edu_iommufd_set_dirty(&d, hwpt, false),
+	       "set back to 0, then a plain disable");
 	n = one_write();
-	tap_ok(n == NPAGES, "the disable merged the block back: one write reports %zu pages", n);
+	tap_ok(n == NPAGES,
+	       "that disable merged (the enable had split): one write reports %zu pages", n);
+	edu_iommufd_set_dirty(&d, hwpt, false);
+
+	/* an explicit ENABLE|SPLIT is left as asked: its plain disable keeps pages */
+	tap_ok(param_set("1") == 0 &&
+	       !edu_iommufd_set_dirty_flags(&d, hwpt, IOMMU_HWPT_DIRTY_TRACKING_ENABLE |
+						 IOMMU_HWPT_DIRTY_TRACKING_SPLIT) &&
+	       !edu_iommufd_set_dirty(&d, hwpt, false) && param_set("0") == 0,
+	       "on: ENABLE|SPLIT, then a plain disable, then set back to 0");
+	n = one_write();
+	tap_ok(n == 1, "a disable after an explicit SPLIT does not merge: one write reports %zu page", n);
+	tap_ok(!edu_iommufd_set_dirty_flags(&d, hwpt, IOMMU_HWPT_DIRTY_TRACKING_MERGE) &&
+	       one_write() == NPAGES, "MERGE brings the block back");
 
 	param_set("0");
 	edu_close(&d);
