@@ -105,7 +105,7 @@ suite qemu-httu-cd-off qemu python3 tests/qemu/test_httu.py --qemu "$QEMU" --htt
 suite qemu-stock qemu-stock python3 tests/qemu/test_httu.py --qemu "$STOCK_QEMU" --httu off --expect-fail
 
 # --- guest suites (boot the test bed) ---------------------------------------
-suite guest-httu qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --edu 2 \
+suite guest-httu qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --edu 2 --edu-dma-log \
 	--tests "$(cat tests/guest/suites/httu)" --log "$OUT/guest-httu.log"
 # (upstream's iommufd selftest maps up to 128 MiB of 2 MiB hugepages)
 suite guest-stock qemu,guest scripts/vm.sh --qemu "$QEMU" --httu off \

@@ -35,6 +35,9 @@
 #   --initrd CPIO          default: built now by scripts/initramfs.sh
 #   --initrd-append CPIO   append this cpio archive to the initramfs (the
 #                          VMM of scripts/vmm.sh)
+#   --edu-dma-log          edu keeps a log of its DMA writes (x-dma-log=on,
+#                          patched QEMU only): edu-vfio-pci then offers VFIO
+#                          DMA logging
 #   --vmm                  the real-VMM boot: append scripts/vmm.sh's QEMU
 #                          and widen edu's DMA mask from its own 28 bits to
 #                          40 (the L2 that QEMU runs has its RAM at 1 GiB)
@@ -62,6 +65,7 @@ KERNEL=$DIRTYSCOPE_CACHE/linux/build/arch/arm64/boot/Image
 INITRD=
 INITRD_APPEND=
 VMM=0
+EDU_DMA_LOG=0
 VERBOSE=0
 CHECK=1
 
@@ -92,6 +96,7 @@ parse_args() {
 		--initrd) INITRD=$2; shift ;;
 		--initrd-append) INITRD_APPEND=$2; shift ;;
 		--vmm) VMM=1 ;;
+		--edu-dma-log) EDU_DMA_LOG=1 ;;
 		--verbose) VERBOSE=1 ;;
 		--no-check) CHECK=0 ;;
 		-h|--help) usage ;;
@@ -180,6 +185,11 @@ resolve_features() {
 	# the DMA buffer in MMIO, for the migration tests' variant driver
 	has_prop edu x-buf-window && EDU+=",x-buf-window=on"
 	[ "$VMM" = 1 ] && EDU+=",dma_mask=0xffffffffff"
+	if [ "$EDU_DMA_LOG" = 1 ]; then
+		has_prop edu x-dma-log ||
+			die "--edu-dma-log: $QEMU has no edu.x-dma-log (use scripts/qemu.sh's QEMU)"
+		EDU+=",x-dma-log=on"
+	fi
 
 	DMA_SIZE=${DMA_SIZE:-256}
 }

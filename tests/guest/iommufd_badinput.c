@@ -104,6 +104,28 @@ static const struct clear_case clear_cases[] = {
 	{ "bitmap pointer to an inaccessible page", c_unmapped_bitmap, EFAULT },
 };
 
+/*
+ * A read that finds a dirty page it cannot record in the user's bitmap (a
+ * read-only one) fails: kernel patch 47 (upstream returned 0, the dirty
+ * state already cleared and the page lost).
+ */
+static void ro_read_case(void)
+{
+	struct iommu_hwpt_get_dirty_bitmap g = {
+		.size = sizeof(g), .hwpt_id = hwpt, .iova = IOVA,
+		.length = LEN, .page_size = EDU_PAGE_SIZE,
+		.data = (uintptr_t)ro_bitmap,
+	};
+	int err = -1;
+
+	if (ro_bitmap && !edu_enable(&d) && !edu_iommufd_set_dirty(&d, hwpt, true) &&
+	    !edu_dma_to_ram(&d, IOVA + 3 * EDU_PAGE_SIZE, edu_default_dma_size()))
+		err = ioctl(d.iommufd, IOMMU_HWPT_GET_DIRTY_BITMAP, &g) ? errno : 0;
+	tap_ok(err == EFAULT,
+	       "GET_DIRTY_BITMAP of a written page into a read-only bitmap: %s",
+	       err < 0 ? "setup failed" : strerror(err));
+}
+
 struct flags_case {
 	const char *name;
 	uint32_t flags;
@@ -199,7 +221,7 @@ int main(void)
 	void *buf;
 	size_t i;
 
-	tap_plan(1 + nclear + nflags + 3);
+	tap_plan(1 + nclear + nflags + 3 + 1);
 	edu_init(&d);
 	if (edu_find(d.bdf, sizeof(d.bdf)) || edu_iommufd_open(&d))
 		return tap_finish();
@@ -236,6 +258,7 @@ int main(void)
 	run_bad_id("an unknown ID", 0xfffff);
 	run_bad_id("the IOAS", d.ioas_id);
 	run_bad_id("the device", d.dev_id);
+	ro_read_case();
 
 	edu_close(&d);
 	return tap_finish();
