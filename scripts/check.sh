@@ -128,9 +128,10 @@ suite guest-vmm qemu,guest,vmm scripts/vm.sh --qemu "$QEMU" --httu on \
 	--vmm --initrd-append "$VMM" --edu 2 --smp 2 --mem 2G \
 	--append ds.hugepages=72 --tests "$(cat tests/guest/suites/vmm)" \
 	--log "$OUT/guest-vmm.log"
-# the controls without the HTTU emulation
+# the controls without the HTTU emulation, and the device's own DMA log
+# as the only tracker (edu x-dma-log)
 suite guest-vmm-nohttu qemu,guest,vmm scripts/vm.sh --qemu "$QEMU" --httu off \
-	--vmm --initrd-append "$VMM" --edu 2 --smp 2 --mem 2G \
+	--vmm --initrd-append "$VMM" --edu 2 --edu-dma-log --smp 2 --mem 2G \
 	--append ds.hugepages=72 --tests "$(cat tests/guest/suites/vmm-nohttu)" \
 	--log "$OUT/guest-vmm-nohttu.log"
 # the latency gate: main kernel passes, slowed kernel fails (tests/gate)

@@ -23,7 +23,10 @@
  *
  * Usage: vmm_migrate [--backend iommufd|type1] [--ram hugetlb|4k]
  *                    [--passes N] [--expect ok|blocked|every-page]
- *                    [--pages-out FILE]
+ *                    [--pages-out FILE] [--tracker iommu|device]
+ *   --tracker device      QEMU tracks with the device's DMA log (VFIO DMA
+ *                         logging; edu with x-dma-log=on), not the IOMMU's
+ *                         dirty bits (the default: device tracking off)
  *   --pages-out FILE      the IOVAs (hex, one per line) of the pages L2
  *                         DMA-wrote once dirty tracking had started
  *   --expect blocked      QEMU must refuse to migrate (no dirty tracking:
@@ -77,6 +80,7 @@ static const char *ram = "hugetlb";
 static unsigned int passes = 4;
 static enum expect expect = EXPECT_OK;
 static const char *pages_out;
+static const char *tracker = "iommu";
 
 /* --- small helpers ----------------------------------------------------- */
 
@@ -234,7 +238,7 @@ static int qmp_connect(struct vm *vm)
 
 static int vm_start(struct vm *vm, bool incoming)
 {
-	char memobj[256], dev[128], serial[160], qmpopt[160];
+	char memobj[256], dev[192], serial[160], qmpopt[160];
 	const char *argv[40];
 	int argc = 0;
 
@@ -257,9 +261,11 @@ static int vm_start(struct vm *vm, bool incoming)
 	 * QEMU counts type1 as no dirty tracker at all (without the series
 	 * it reports every mapped page): migration has to be asked for.
 	 */
-	snprintf(dev, sizeof(dev), "vfio-pci,host=%s,id=edu,addr=2%s", vm->bdf,
+	snprintf(dev, sizeof(dev), "vfio-pci,host=%s,id=edu,addr=2%s%s", vm->bdf,
 		 !strcmp(backend, "iommufd") ? ",iommufd=iommufd0,x-no-mmap=on" :
-					       ",enable-migration=on");
+					       ",enable-migration=on",
+		 /* QEMU prefers the device's DMA log when it has one */
+		 !strcmp(tracker, "iommu") ? ",x-device-dirty-page-tracking=off" : "");
 
 	argv[argc++] = QEMU;
 	argv[argc++] = "-M";
@@ -439,7 +445,8 @@ static void check_memory(const uint8_t *src, const uint8_t *dst, struct verdict 
 static void usage(void)
 {
 	fprintf(stderr, "usage: vmm_migrate [--backend iommufd|type1] [--ram hugetlb|4k] "
-		"[--passes N] [--expect ok|blocked|every-page] [--pages-out FILE]\n");
+		"[--passes N] [--expect ok|blocked|every-page] [--pages-out FILE] "
+		"[--tracker iommu|device]\n");
 	exit(2);
 }
 
@@ -451,6 +458,7 @@ static void parse(int argc, char **argv)
 		{ "passes", required_argument, NULL, 'p' },
 		{ "expect", required_argument, NULL, 'e' },
 		{ "pages-out", required_argument, NULL, 'o' },
+		{ "tracker", required_argument, NULL, 't' },
 		{ 0 }
 	};
 	int c;
@@ -474,6 +482,11 @@ static void parse(int argc, char **argv)
 			break;
 		case 'o':
 			pages_out = optarg;
+			break;
+		case 't':
+			tracker = optarg;
+			if (strcmp(tracker, "iommu") && strcmp(tracker, "device"))
+				usage();
 			break;
 		case 'e':
 			if (!strcmp(optarg, "ok"))
@@ -525,8 +538,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);	/* a QEMU that died: its QMP writes fail */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	tap_plan(expect == EXPECT_BLOCKED ? 3 : expect == EXPECT_EVERY_PAGE ? 11 : 10);
-	printf("# backend %s, L2 RAM %s (%lu MiB), %u passes before switch-over\n",
-	       backend, ram, L2_RAM >> 20, passes);
+	printf("# backend %s, L2 RAM %s (%lu MiB), %s tracker, %u passes before switch-over\n",
+	       backend, ram, L2_RAM >> 20, tracker, passes);
 	mkdir(DIR, 0755);
 	unlink(MIG_SOCK);
 
@@ -693,10 +706,10 @@ int main(int argc, char **argv)
 		       "sent every page in every pass, as without dirty bits: %lld sent for %lld passes of %lld pages",
 		       normal + dup, syncs, ram_pages);
 
-	printf("# figures: backend=%s ram=%s dma_writes=%lu dma_pages=%lu passes=%lld "
+	printf("# figures: backend=%s ram=%s tracker=%s dma_writes=%lu dma_pages=%lu passes=%lld "
 	       "sent_normal=%lld sent_zero=%lld transferred=%lld total_ms=%lld downtime_ms=%lld "
 	       "setup_ms=%lld lost=%lu\n",
-	       backend, ram, dma_during, dma_pages_during, syncs, normal, dup, transferred,
+	       backend, ram, tracker, dma_during, dma_pages_during, syncs, normal, dup, transferred,
 	       total_ms, downtime_ms, setup_ms, v.lost);
 
 	/* the destination runs on with edu B */
