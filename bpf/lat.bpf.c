@@ -261,5 +261,7 @@ int BPF_PROG(name##_exit, void *vdev, unsigned long iova,		\
 
 LAT_REPORT_PROGS(mlx5_report, mlx5vf_tracker_read_and_clear)
 LAT_REPORT_PROGS(pds_report, pds_vfio_dma_logging_report)
+/* the test bed's edu-vfio-pci (tests/kernel/): QEMU edu's DMA log */
+LAT_REPORT_PROGS(edu_report, edu_log_read_and_clear)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -21,6 +21,8 @@ const struct ds_fn_target ds_fn_targets[] = {
 	  "mlx5_report", false, false },
 	{ LAT_OP_DMA_REPORT, "pds_vfio_dma_logging_report", "pds_vfio_pci",
 	  "pds_report", false, false },
+	{ LAT_OP_DMA_REPORT, "edu_log_read_and_clear", "edu_vfio_pci",
+	  "edu_report", false, false },
 };
 
 unsigned int ds_fn_resolve(unsigned int op_mask, bool bitmaps_only, bool *use,

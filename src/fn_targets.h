@@ -28,7 +28,7 @@ struct ds_fn_target {
 };
 
 /* a definition with another number of entries does not compile */
-#define DS_FN_NR_TARGETS	7
+#define DS_FN_NR_TARGETS	8
 extern const struct ds_fn_target ds_fn_targets[DS_FN_NR_TARGETS];
 
 /*

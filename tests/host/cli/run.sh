@@ -964,13 +964,14 @@ for obj in sys.argv[2:]:
         w = line.split()
         if len(w) > 1 and w[1].split("/")[0] in ("fentry", "fexit"):
             secs.add(w[1].split("/", 1)[1])
-assert len(secs) == 7, secs
+assert len(secs) == 8, secs
 assert sorted(x["function"] for x in t) == sorted(secs), ([x["function"] for x in t], secs)
 mods = {x["function"]: x["module"] for x in t}
 for f in secs:
     want = ("iommufd" if f.startswith("iommufd_") else
             "vfio_iommu_type1" if f.startswith("vfio_iommu_type1") else
-            "mlx5_vfio_pci" if f.startswith("mlx5vf") else "pds_vfio_pci")
+            "mlx5_vfio_pci" if f.startswith("mlx5vf") else
+            "edu_vfio_pci" if f.startswith("edu_") else "pds_vfio_pci")
     assert mods[f] == want, (f, mods[f], want)
 bm = sorted(x["function"] for x in t if x["record_bitmaps"])
 assert bm == ["iommufd_hwpt_clear_dirty_bitmap", "iommufd_hwpt_get_dirty_bitmap",
@@ -1232,7 +1233,7 @@ hdr = subprocess.run(["llvm-objdump", "-h", obj], check=True, capture_output=Tru
                      text=True).stdout
 secs = [w.split()[1] for w in hdr.splitlines()
         if len(w.split()) > 1 and w.split()[1].startswith("fexit/")]
-assert len(secs) == 7, secs
+assert len(secs) == 8, secs
 for sec in secs:
     dis = subprocess.run(["llvm-objdump", "-d", "--section=" + sec, obj], check=True,
                          capture_output=True, text=True).stdout
