@@ -6,7 +6,9 @@
 # runs REPS migrations of the L2 l2dma with an assigned edu for each of
 # iommufd (2 MiB blocks; with iommufd.dirty_split=1; 4 KiB pages) and type1
 # (2 MiB; 4 KiB), each under dirtyscope (tests/guest/vmm_observe.sh), and
-# prints one table row per configuration: medians of the runs.
+# iommufd tracked by the device's own DMA log instead (edu x-dma-log, VFIO
+# DMA logging; 2 MiB and 4 KiB), and prints one table row per
+# configuration: medians of the runs.
 #
 #   bench/vmm/run.sh [REPS [OUTDIR]]     (default 3, build/bench-vmm)
 #
@@ -23,8 +25,8 @@ mkdir -p "$OUT"
 QEMU=$(scripts/qemu.sh | tail -n 1)
 scripts/initramfs.sh > "$OUT/initramfs.log"
 
-progress bench-vmm "booting the test bed: $((REPS * 5)) QEMU migrations (about $((REPS * 5 * 30 / 60 + 1)) minutes)"
-scripts/vm.sh --qemu "$QEMU" --httu on --vmm --edu 2 --smp 2 --mem 2G \
+progress bench-vmm "booting the test bed: $((REPS * 7)) QEMU migrations (about $((REPS * 7 * 30 / 60 + 1)) minutes)"
+scripts/vm.sh --qemu "$QEMU" --httu on --vmm --edu 2 --edu-dma-log --smp 2 --mem 2G \
 	--append "ds.hugepages=72 ds.vmm_reps=$REPS" --tests none --run vmm_bench \
 	--timeout 3600 --no-check --log "$OUT/bench.log" > /dev/null || true
 grep -a '^vmm-run: ' "$OUT/bench.log" | sed 's/^vmm-run: //' > "$OUT/results.txt"

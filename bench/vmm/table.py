@@ -23,6 +23,8 @@ LABEL = {
     "iommufd-4k": "iommufd, 4 KiB",
     "type1-hugetlb": "type1, 2 MiB",
     "type1-4k": "type1, 4 KiB",
+    "iommufd-hugetlb-device": "iommufd, 2 MiB, device's DMA log",
+    "iommufd-4k-device": "iommufd, 4 KiB, device's DMA log",
 }
 
 
