@@ -9,7 +9,8 @@
  * the range asked, at the page size asked (bits replicated or merged),
  * set bits without clearing the caller's, keep what lies outside the
  * range for a later report, and after the device's 512-page log overflowed
- * report every page of the ranges once. Errors as the uAPI says: a second
+ * report every page of the ranges once; a log turned off through BAR0
+ * makes the next report fail (EIO). Errors as the uAPI says: a second
  * START while logging (EBUSY), REPORT while not logging (EINVAL), no
  * ranges (EINVAL), too many (E2BIG), overlapping or unaligned (EINVAL),
  * a range that wraps (EOVERFLOW), a bad report page size (EINVAL), a
@@ -124,7 +125,7 @@ int main(void)
 	void *buf, *ro;
 	int ret;
 
-	tap_plan(16);
+	tap_plan(17);
 	edu_init(&d);
 	dma_len = edu_default_dma_size();
 	buf = edu_buf_alloc(LEN, false);
@@ -190,6 +191,17 @@ int main(void)
 	write_page(10);
 	tap_ok(report_is(0, NPAGES, p10, 1, bm, "after overflow"),
 	       "then exact again: one write, page 10");
+
+	/* the log turned off behind the driver (its registers are in BAR0) */
+	edu_write32(&d, 0x200, 0);
+	write_page(12);
+	memset(bm, 0, edu_bitmap_words(NPAGES) * 8);
+	ret = report(IOVA, LEN, EDU_PAGE_SIZE, bm);
+	tap_ok(ret == -EIO && !stop() && start1(IOVA, LEN) == 0 &&
+	       !write_page(13) &&
+	       report_is(0, NPAGES, (const size_t[]){ 13 }, 1, bm, "restarted"),
+	       "a log turned off through BAR0: REPORT fails (%s); STOP and START bring it back, exact again",
+	       strerror(-ret));
 
 	/* errors */
 	memset(bm, 0, 64);
