@@ -39,21 +39,7 @@ static size_t dma_len;
 
 static int feature(uint32_t flags, void *data, size_t len)
 {
-	struct vfio_device_feature *f = calloc(1, sizeof(*f) + len);
-	int ret;
-
-	if (!f)
-		return -ENOMEM;
-	f->argsz = sizeof(*f) + len;
-	f->flags = flags;
-	if (data)
-		memcpy(f->data, data, len);
-	ret = ioctl(d.device_fd, VFIO_DEVICE_FEATURE, f);
-	ret = ret < 0 ? -errno : ret;
-	if (data)
-		memcpy(data, f->data, len);
-	free(f);
-	return ret;
+	return edu_device_feature(&d, flags, data, len);
 }
 
 /* START over @n ranges; the page size the driver chose in *pgsize */

@@ -39,21 +39,7 @@ static struct edu_dev a, b;
 static int feature(struct edu_dev *d, uint32_t flags, void *data,
 		   size_t len)
 {
-	struct vfio_device_feature *f = calloc(1, sizeof(*f) + len);
-	int ret;
-
-	if (!f)
-		return -ENOMEM;
-	f->argsz = sizeof(*f) + len;
-	f->flags = flags;
-	if (data)
-		memcpy(f->data, data, len);
-	ret = ioctl(d->device_fd, VFIO_DEVICE_FEATURE, f);
-	ret = ret < 0 ? -errno : ret;
-	if (data)
-		memcpy(data, f->data, len);
-	free(f);
-	return ret;
+	return edu_device_feature(d, flags, data, len);
 }
 
 /* SET the state; the data fd (or -1) in *fd; 0 or -errno */

@@ -1218,3 +1218,22 @@ void edu_bitmap_print(const char *what, const uint64_t *bm, size_t npages)
 	putchar('\n');
 	fflush(stdout);
 }
+
+int edu_device_feature(struct edu_dev *d, uint32_t flags, void *data, size_t len)
+{
+	struct vfio_device_feature *f = calloc(1, sizeof(*f) + len);
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	f->argsz = sizeof(*f) + len;
+	f->flags = flags;
+	if (data)
+		memcpy(f->data, data, len);
+	ret = ioctl(d->device_fd, VFIO_DEVICE_FEATURE, f);
+	ret = ret < 0 ? -errno : ret;
+	if (data)
+		memcpy(data, f->data, len);
+	free(f);
+	return ret;
+}

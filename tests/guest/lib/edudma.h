@@ -178,6 +178,12 @@ bool edu_bitmap_equals_list(const uint64_t *bm, size_t npages,
 			    const size_t *list, size_t n);
 void edu_bitmap_print(const char *what, const uint64_t *bm, size_t npages);
 
+/*
+ * VFIO_DEVICE_FEATURE with @flags and @len bytes of @data (copied in, and
+ * back out for a GET): the ioctl's return value or -errno
+ */
+int edu_device_feature(struct edu_dev *d, uint32_t flags, void *data, size_t len);
+
 /* Small helpers */
 uint64_t edu_now_ns(void);
 size_t edu_default_dma_size(void);
