@@ -36,5 +36,20 @@ class BadValues(unittest.TestCase):
                 self.assertEqual(r.stdout, '')
 
 
+class StockQemu(unittest.TestCase):
+    """Debian's own QEMU (a build dependency) lacks the project's edu patches."""
+    QEMU = '/usr/bin/qemu-system-aarch64'
+
+    def test_edu_dma_log_needs_the_patched_edu(self):
+        if not os.access(self.QEMU, os.X_OK):
+            self.fail(self.QEMU + ' missing: scripts/deps.sh installs qemu-system-arm')
+        r = vm('--qemu', self.QEMU, '--edu-dma-log')
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stderr.strip().splitlines()[-1],
+                         'error: --edu-dma-log: ' + self.QEMU +
+                         " has no edu.x-dma-log (use scripts/qemu.sh's QEMU)")
+        self.assertEqual(r.stdout, '')
+
+
 if __name__ == '__main__':
     unittest.main()
