@@ -135,7 +135,15 @@ do_build() {
 	t0=$(date +%s)
 	progress kernel "building arm64 Image in $OUT (cold: ~15 min on 2 cores; warm: seconds)"
 	# Print a heartbeat while the quiet build runs so long steps show progress.
-	( while sleep 60; do progress kernel "still building ($(find "$OUT" -name '*.o' -newer "$OUT/.config" 2>/dev/null | wc -l) objects)"; done ) &
+	# (The heartbeat sleeps in the background and waits for it, so that the
+	# TERM below ends it at once instead of after its sleep, which would
+	# hold a caller's pipe open for up to a minute.)
+	( trap 'kill $s 2>/dev/null; exit 0' TERM
+	  while :; do
+		sleep 60 & s=$!
+		wait $s
+		progress kernel "still building ($(find "$OUT" -name '*.o' -newer "$OUT/.config" 2>/dev/null | wc -l) objects)"
+	  done ) &
 	local hb=$!
 	local rc=0
 	kmake -j"$JOBS" Image || rc=$?

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Check the kernel series the way a maintainer would, printing TAP:
 #   - every patch passes scripts/checkpatch.pl --strict of the kernel tree;
-#   - every prefix of the series builds (bisectable): the tree is synced to
-#     patches 1..k and built incrementally in the kernel.sh build directory.
+#   - every prefix of the series builds (bisectable): the kernel.sh source
+#     tree is brought back to the pristine source, then patches 1..k are
+#     applied in place one at a time, each prefix built incrementally in the
+#     kernel.sh build directory (the configuration is made again whenever a
+#     patch changes a Kconfig file).
 # A prefix that built once is remembered in $DIRTYSCOPE_CACHE/linux/bisect
 # by the hash of its patches and config, so unchanged series cost nothing.
 # The full series is rebuilt last, leaving the build as scripts/kernel.sh
@@ -56,8 +59,28 @@ do_checkpatch() {
 	done
 }
 
+# apply_next: patch the build's source tree with the next patch of the
+# series, in place (patch rewrites only the files it changes, so the
+# incremental build recompiles just those), and note whether it changes a
+# Kconfig file (the configuration must then be made again).
+SRC=$DIRTYSCOPE_CACHE/linux/src
+applied=-1
+need_config=0
+apply_next() {
+	local p=${patches[applied]}
+	patch -s -p1 -d "$SRC" --fuzz=0 --forward --batch \
+		--no-backup-if-mismatch -r - -i "$SERIES_DIR/$p" || return 1
+	if grep -qE '^\+\+\+ b/(.*/)?Kconfig' "$SERIES_DIR/$p"; then
+		need_config=1
+	fi
+	applied=$((applied + 1))
+}
+
+# Every prefix 1..k is built in order in the one build directory: the tree
+# is brought to the pristine source once (scripts/kernel.sh with
+# DS_SERIES_LIMIT=0), then each patch is applied in place before its build.
 do_bisect() {
-	local k key log total=${#patches[@]}
+	local k key log total=${#patches[@]} why
 	mkdir -p "$STAMPS"
 	for ((k = 1; k <= total; k++)); do
 		key=$( (cd "$SERIES_DIR" && cat "${patches[@]:0:k}") |
@@ -69,17 +92,41 @@ do_bisect() {
 		fi
 		progress series-check "building with patches 1-$k of $total"
 		log=$(mktemp)
-		if DS_SERIES_LIMIT=$k "$DS_TOP/scripts/kernel.sh" > "$log" 2>&1; then
+		why=""
+		if [ "$applied" -lt 0 ]; then
+			if DS_SERIES_LIMIT=0 "$DS_TOP/scripts/kernel.sh" source > "$log" 2>&1; then
+				applied=0
+				need_config=1
+			else
+				why="cannot prepare the pristine tree"
+			fi
+		fi
+		while [ -z "$why" ] && [ "$applied" -lt "$k" ]; do
+			apply_next || why="${patches[applied]} does not apply"
+		done
+		if [ -z "$why" ] && [ "$need_config" = 1 ]; then
+			if DS_SERIES_LIMIT=$k "$DS_TOP/scripts/kernel.sh" config >> "$log" 2>&1; then
+				need_config=0
+			else
+				why="configuration failed"
+			fi
+		fi
+		if [ -z "$why" ] && ! "$DS_TOP/scripts/kernel.sh" build >> "$log" 2>&1; then
+			why="build failed"
+		fi
+		if [ -z "$why" ]; then
 			touch "$STAMPS/$key"
 			tap ok "builds with patches 1-$k (${patches[k - 1]})"
 		else
-			tap fail "builds with patches 1-$k (${patches[k - 1]})"
+			tap fail "builds with patches 1-$k (${patches[k - 1]}): $why"
 			tail -n 40 "$log" | sed 's/^/# /'
+			# the tree is in an unknown state: start the next prefix afresh
+			applied=-1
 		fi
 		rm -f "$log"
 	done
 	# Leave the build dir with the whole series, as the other suites expect.
-	if [ "$total" -gt 0 ]; then
+	if [ "$total" -gt 0 ] && [ "$applied" -ge 0 ]; then
 		"$DS_TOP/scripts/kernel.sh" > /dev/null 2>&1 ||
 			tap fail "rebuild with the whole series"
 	fi
