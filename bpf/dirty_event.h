@@ -3,7 +3,9 @@
  * One IOMMU dirty-tracking operation as the BPF programs hand it to user
  * space.  Filled from the kernel's struct iommu_dirty_trace (tracepoints
  * iommu:dirty_split, iommu:dirty_merge, iommu:dirty_scan, iommu:dirty_clear)
- * plus the op and a timestamp.  Shared by BPF and user space.
+ * plus the op and a timestamp; a device's DMA-log report
+ * (vfio:dma_log_report) is a scan with DS_DIRTY_DEVICE.  Shared by BPF and
+ * user space.
  */
 #ifndef DS_DIRTY_EVENT_H
 #define DS_DIRTY_EVENT_H
@@ -18,6 +20,11 @@ enum ds_op {
 
 /* iommu_dirty_trace.flags, scan: the bitmap was read without clearing */
 #define DS_DIRTY_NO_CLEAR	(1U << 0)
+/*
+ * Not an IOMMU's: a device's DMA-log report (vfio:dma_log_report), op
+ * DS_OP_SCAN, domain_id holding the VFIO device index, leaves 0.
+ */
+#define DS_DIRTY_DEVICE		(1U << 1)
 
 struct ds_dirty_event {
 	__u64 ts_ns;		/* bpf_ktime_get_ns() at the tracepoint */
@@ -27,8 +34,8 @@ struct ds_dirty_event {
 	__u64 leaves;		/* leaf descriptors visited */
 	__u64 dirty;		/* scan: dirty leaves; clear: cleaned; split/merge: blocks */
 	__u64 duration_ns;	/* time spent in the operation */
-	__u32 domain_id;	/* iommu_domain id assigned by the IOMMU core */
-	__u32 flags;		/* DS_DIRTY_NO_CLEAR */
+	__u32 domain_id;	/* iommu_domain id, or VFIO device index (DS_DIRTY_DEVICE) */
+	__u32 flags;		/* DS_DIRTY_NO_CLEAR, DS_DIRTY_DEVICE */
 	__s32 ret;		/* 0 or -errno */
 	__u32 op;		/* enum ds_op */
 };

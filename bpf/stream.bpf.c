@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The dirty-event stream of rate and record: every iommu:dirty_* event as
- * a struct ds_dirty_event through one ring buffer.  Every op has its
+ * The dirty-event stream of rate and record: every iommu:dirty_* event, and
+ * every vfio:dma_log_report, as a struct ds_dirty_event through one ring
+ * buffer.  Every op has its
  * program pair; user space (src/stream.c) autoloads the ones it wants
  * (rate: dirty_scan only, record: all four).
  */
@@ -10,6 +11,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "iommu_dirty.bpf.h"
+#include "vfio_dma_log.bpf.h"
 
 #define STREAM_RINGBUF_BYTES	(1U << 20)	/* ~11k struct ds_dirty_event */
 
@@ -40,7 +42,9 @@ static __always_inline __u64 stream_wakeup(void)
 
 static __always_inline int stream_handle(struct ds_dirty_event *e)
 {
-	if (filter_domain && e->domain_id != targ_domain)
+	/* --domain: that IOMMU domain only, no device's reports */
+	if (filter_domain && ((e->flags & DS_DIRTY_DEVICE) ||
+			      e->domain_id != targ_domain))
 		return 0;
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), stream_wakeup()))
 		__sync_fetch_and_add(&dropped, 1);
@@ -51,5 +55,7 @@ DS_DIRTY_PROGS(dirty_split, DS_OP_SPLIT, stream_handle)
 DS_DIRTY_PROGS(dirty_merge, DS_OP_MERGE, stream_handle)
 DS_DIRTY_PROGS(dirty_scan, DS_OP_SCAN, stream_handle)
 DS_DIRTY_PROGS(dirty_clear, DS_OP_CLEAR, stream_handle)
+/* devices' DMA-log reports, loaded with dirty_scan where the kernel has them */
+DS_DMA_LOG_PROGS(stream_handle)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -116,7 +116,7 @@ suite guest-policy qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on \
 	--log "$OUT/guest-policy.log"
 # the mechanism under concurrent user space: several threads on two vCPUs
 suite guest-smp qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --smp 2 \
-	--edu 2 --tests "$(cat tests/guest/suites/smp)" --log "$OUT/guest-smp.log"
+	--edu 2 --edu-dma-log --tests "$(cat tests/guest/suites/smp)" --log "$OUT/guest-smp.log"
 # the SMMU's descriptor update against a vCPU's unmap, its window widened
 suite guest-race qemu,guest scripts/vm.sh --qemu "$QEMU" --httu on --smp 2 \
 	--dma-delay-ns 1000 --httu-update-delay-us 20000 \

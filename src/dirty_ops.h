@@ -9,6 +9,9 @@
 #include "lat.h"
 
 #define DS_TP_SYSTEM	"iommu"
+/* devices' DMA logging (the series' include/trace/events/vfio.h) */
+#define DS_TP_VFIO_SYSTEM	"vfio"
+#define DS_TP_DMA_LOG_REPORT	"dma_log_report"
 
 static inline const char *ds_op_name(__u32 op)
 {

@@ -26,9 +26,12 @@ void lat_sort(struct lat_entry *e, size_t n)
 int lat_add(struct lat_entry *e, size_t *n, size_t max,
 	    const struct ds_dirty_event *ev, bool per_domain)
 {
+	bool device = ev->flags & DS_DIRTY_DEVICE;
 	struct lat_entry key = {
-		.key.op = ev->op,
-		.key.domain_id = per_domain ? ev->domain_id : LAT_ALL_DOMAINS,
+		/* a device's DMA-log report is lat's dma_report, domainless */
+		.key.op = device ? LAT_OP_DMA_REPORT : ev->op,
+		.key.domain_id = per_domain && !device ? ev->domain_id :
+			LAT_ALL_DOMAINS,
 	};
 	size_t lo = 0, hi = *n;
 	struct lat_hist *h;

@@ -35,7 +35,8 @@ void lat_sort(struct lat_entry *e, size_t n);
  * bpf/lat.bpf.c does in the kernel with -m: key (op, domain or
  * LAT_ALL_DOMAINS), duration_ns in usecs and in msecs into their log2
  * slots, duration_ns into sum_ns, ret != 0 into errors.  -E2BIG when a
- * new key does not fit in max entries.
+ * new key does not fit in max entries.  A device's DMA-log report
+ * (DS_DIRTY_DEVICE) counts as LAT_OP_DMA_REPORT, with no domain.
  */
 int lat_add(struct lat_entry *e, size_t *n, size_t max,
 	    const struct ds_dirty_event *ev, bool per_domain);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * dirtyscope rate: per iommu domain and interval, how much the device
- * dirtied and how fast the dirty bitmap was scanned (iommu:dirty_scan).
+ * dirtied and how fast the dirty bitmap was scanned (iommu:dirty_scan);
+ * and per device with a DMA log of its own, the same of its reports
+ * (vfio:dma_log_report), where the kernel has them.
  * The BPF side only streams records (stream.c); the math is rate_math.c.
  */
 #include <argp.h>
@@ -116,6 +118,9 @@ int cmd_rate(int argc, char **argv)
 		.children = children,
 		.args_doc = "[interval] [count]",
 		.doc = "Per-domain dirty page rate and dirty bitmap scan throughput.\v"
+		       "One row per IOMMU domain (\"domain 3\") and per device whose own\n"
+		       "DMA log was read (\"vfio0@0000:00:03.0\": VFIO device index and\n"
+		       "parent; its reports count as scans).\n"
 		       "Columns, per interval: successful scans, failed scans, dirty\n"
 		       "pages per scan, dirty pages/s, MiB/s (pages x granule), scan\n"
 		       "throughput (range size / scan time), share of the range dirty.\n\n"
@@ -166,7 +171,8 @@ int cmd_rate(int argc, char **argv)
 	if (env.o.prom && rate_write_prom(cum, 0))
 		goto out;
 	if (!env.o.json)
-		printf("Tracing iommu:dirty_scan... Hit Ctrl-C to end.\n");
+		printf("Tracing iommu:dirty_scan%s... Hit Ctrl-C to end.\n",
+		       ds_stream_devices(stream) ? " and vfio:dma_log_report" : "");
 	ds_note_dirty_users();
 	fflush(stdout);
 
@@ -203,7 +209,7 @@ int cmd_rate(int argc, char **argv)
 			goto out;
 		}
 		if (ds_stream_dropped(stream) != dropped || buf.overflow != overflow) {
-			ds_err("%llu dirty_scan records lost (ring buffer or interval full)",
+			ds_err("%llu scan records lost (ring buffer or interval full)",
 			       ds_stream_dropped(stream) - dropped + buf.overflow - overflow);
 			dropped = ds_stream_dropped(stream);
 			overflow = buf.overflow;
@@ -211,13 +217,14 @@ int cmd_rate(int argc, char **argv)
 		if (env.o.json) {
 			ds_json_print(stdout, ds_rate_json(rows, n, ds_wall_seconds(),
 							   now - t0,
-							   dropped + overflow),
+							   dropped + overflow,
+							   true),
 				      false);
 		} else {
 			printf("\n");
 			if (env.timestamp)
 				printf("%-8s\n", ds_clock_str(ts, sizeof(ts)));
-			ds_rate_print(stdout, rows, n);
+			ds_rate_print(stdout, rows, n, true);
 			fflush(stdout);
 		}
 		if (env.o.prom)

@@ -1,30 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* dirtyscope rate: per-domain figures over dirty_scan records (pure) */
+/*
+ * dirtyscope rate: per-domain (and per-device) figures over dirty_scan and
+ * dma_log_report records (pure)
+ */
 #include <errno.h>
 #include <string.h>
 #include "rate_math.h"
 
-/* index of domain in the sorted rows, inserting it when absent */
+/* rows sort by IOMMU domains first, then devices, each by id */
+static int ds_rate_cmp(const struct ds_rate_row *r, __u32 device, __u32 id)
+{
+	if (r->device != device)
+		return r->device < device ? -1 : 1;
+	if (r->domain_id != id)
+		return r->domain_id < id ? -1 : 1;
+	return 0;
+}
+
+/* index of (device, id) in the sorted rows, inserting it when absent */
 static int ds_rate_slot(struct ds_rate_row *rows, size_t *n, size_t max,
-			__u32 domain)
+			__u32 device, __u32 id)
 {
 	size_t lo = 0, hi = *n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (rows[mid].domain_id < domain)
+		if (ds_rate_cmp(&rows[mid], device, id) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < *n && rows[lo].domain_id == domain)
+	if (lo < *n && !ds_rate_cmp(&rows[lo], device, id))
 		return lo;
 	if (*n >= max)
 		return -E2BIG;
 	memmove(&rows[lo + 1], &rows[lo], (*n - lo) * sizeof(rows[0]));
 	memset(&rows[lo], 0, sizeof(rows[0]));
-	rows[lo].domain_id = domain;
+	rows[lo].device = device;
+	rows[lo].domain_id = id;
 	(*n)++;
 	return lo;
 }
@@ -59,7 +73,8 @@ int ds_rate_compute(const struct ds_dirty_event *ev, size_t n,
 
 		if (e->op != DS_OP_SCAN)
 			continue;
-		k = ds_rate_slot(rows, &nrows, max_rows, e->domain_id);
+		k = ds_rate_slot(rows, &nrows, max_rows,
+				 !!(e->flags & DS_DIRTY_DEVICE), e->domain_id);
 		if (k < 0)
 			return k;
 		r = &rows[k];
@@ -86,7 +101,8 @@ int ds_rate_accumulate(struct ds_rate_row *cum, size_t *ncum, size_t max,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		int k = ds_rate_slot(cum, ncum, max, rows[i].domain_id);
+		int k = ds_rate_slot(cum, ncum, max, rows[i].device,
+				     rows[i].domain_id);
 
 		if (k < 0)
 			return k;

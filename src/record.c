@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * dirtyscope record: every iommu:dirty_split/merge/scan/clear event into a
- * JSON Lines file (recfile.h), like perf record: until Ctrl-C or SIGTERM,
+ * dirtyscope record: every iommu:dirty_split/merge/scan/clear event, and
+ * every device's DMA-log report (vfio:dma_log_report, a scan with
+ * DS_DIRTY_DEVICE) where the kernel has it, into a JSON Lines file
+ * (recfile.h), like perf record: until Ctrl-C or SIGTERM,
  * the duration, or the command given after the options exits (then with
  * the command's exit status).  The events come from the ring buffer that
  * rate uses (stream.c), with all four programs loaded.  With --bitmaps

@@ -212,7 +212,7 @@ static void report_text(const struct report *r)
 		report_bitmaps_text(r);
 	lat_print(stdout, r->lat, r->nlat, &r->u, env.per_domain);
 	printf("\n");
-	ds_rate_print(stdout, r->rows, r->nrows);
+	ds_rate_print(stdout, r->rows, r->nrows, false);
 }
 
 static void report_json(const struct report *r)
@@ -255,7 +255,8 @@ static void report_json(const struct report *r)
 						  env.per_domain, end,
 						  r->interval_ns, dropped));
 	json_object_object_add(o, "rate", ds_rate_json(r->rows, r->nrows, end,
-						       r->interval_ns, dropped));
+						       r->interval_ns, dropped,
+						       false));
 	ds_json_print(stdout, o, false);
 }
 

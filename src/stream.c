@@ -13,6 +13,7 @@
 
 struct ds_stream {
 	struct stream_bpf *obj;
+	bool devices;		/* vfio:dma_log_report is streamed too */
 	struct ring_buffer *rb;
 	ds_stream_fn fn;
 	void *ctx;
@@ -27,11 +28,17 @@ static int ds_stream_sample(void *ctx, void *data, size_t len)
 	return s->fn(s->ctx, data);
 }
 
-static struct stream_bpf *ds_stream_load(const struct ds_stream_opts *o)
+static struct stream_bpf *ds_stream_load(const struct ds_stream_opts *o,
+					 bool *devices)
 {
 	struct ds_loader ld;
 	struct stream_bpf *obj;
+	struct ds_tp_check dma_log;
 	int err;
+
+	/* devices' DMA-log reports come with the scans where the kernel has them */
+	ds_tp_check(DS_TP_VFIO_SYSTEM, DS_TP_DMA_LOG_REPORT, &dma_log);
+	*devices = dma_log.present && (o->op_mask & (1U << DS_OP_SCAN));
 
 	if (ds_loader_init(&ld, o->mode))
 		return NULL;
@@ -58,6 +65,9 @@ static struct stream_bpf *ds_stream_load(const struct ds_stream_opts *o)
 				{ "dirty_clear", obj->progs.dirty_clear_btf,
 				  obj->progs.dirty_clear_raw,
 				  o->op_mask & (1U << DS_OP_CLEAR) },
+				{ DS_TP_DMA_LOG_REPORT,
+				  obj->progs.dma_log_report_btf,
+				  obj->progs.dma_log_report_raw, *devices },
 			};
 
 			err = ds_tp_select(progs, sizeof(progs) / sizeof(progs[0]),
@@ -93,7 +103,7 @@ struct ds_stream *ds_stream_open(const struct ds_stream_opts *o,
 	}
 	s->fn = fn;
 	s->ctx = ctx;
-	s->obj = ds_stream_load(o);
+	s->obj = ds_stream_load(o, &s->devices);
 	if (!s->obj)
 		goto fail;
 	ds_libbpf_setup(o->verbose);
@@ -131,6 +141,11 @@ int ds_stream_add_ring(struct ds_stream *s, int map_fd,
 		       int (*fn)(void *ctx, void *data, size_t len), void *ctx)
 {
 	return ring_buffer__add(s->rb, map_fd, fn, ctx);
+}
+
+bool ds_stream_devices(const struct ds_stream *s)
+{
+	return s->devices;
 }
 
 __u64 ds_stream_dropped(const struct ds_stream *s)

@@ -49,6 +49,11 @@ int ds_stream_consume(struct ds_stream *s);
  */
 int ds_stream_add_ring(struct ds_stream *s, int map_fd,
 		       int (*fn)(void *ctx, void *data, size_t len), void *ctx);
+/*
+ * Whether devices' DMA-log reports (vfio:dma_log_report, DS_DIRTY_DEVICE
+ * scans) are streamed: the scans were asked for and the kernel has them.
+ */
+bool ds_stream_devices(const struct ds_stream *s);
 /* records the BPF side could not queue (ring buffer full) */
 __u64 ds_stream_dropped(const struct ds_stream *s);
 /* detach every program, free everything; NULL is fine */

@@ -105,10 +105,10 @@ ok $([ "$first" = 0.000002 ] && [ "$nb" = 32 ] &&
 	"lat -m --prom: usecs buckets (first le $first s, $nb buckets), msecs printed"
 
 # rate: one domain line with 10 scans, 154.9 pages per scan
-line=$(awk '$1 ~ /^[0-9]+$/ && NF >= 8' /tmp/rate.txt | tail -n 1)
+line=$(awk '$1 == "domain" && $2 ~ /^[0-9]+$/ && NF >= 9' /tmp/rate.txt | tail -n 1)
 set -- $line
-ok $([ "$2" = 10 ] && [ "$3" = 0 ] && [ "$4" = 154.9 ]; echo $?) \
-	"rate: scans, errors, pages/scan = $2, $3, $4 (want 10, 0, 154.9)"
+ok $([ "$3" = 10 ] && [ "$4" = 0 ] && [ "$5" = 154.9 ]; echo $?) \
+	"rate: scans, errors, pages/scan = $3, $4, $5 (want 10, 0, 154.9)"
 sed 's/^/# /' /tmp/lat.txt /tmp/rate.txt | head -n 60
 grep -v '_bucket' /tmp/lat.prom | sed 's/^/# /'
 

@@ -114,8 +114,8 @@ else
 	ok $? "QEMU's reads name the pages written: $bits bits for ${dma_writes:-?} DMA writes (at most twice as many; iommufd.dirty_split ${split:-?})"
 fi
 
-grep -q 'scan' /tmp/vmm-lat.txt && [ "$(grep -c '^[0-9]' /tmp/vmm-rate.txt)" -gt 0 ]
-ok $? "rate printed $(grep -c '^[0-9]' /tmp/vmm-rate.txt) lines and lat a scan histogram"
+grep -q 'scan' /tmp/vmm-lat.txt && [ "$(grep -c '^domain [0-9]' /tmp/vmm-rate.txt)" -gt 0 ]
+ok $? "rate printed $(grep -c '^domain [0-9]' /tmp/vmm-rate.txt) domain lines and lat a scan histogram"
 
 figures=$(sed -n 's/^# figures: //p' /tmp/vmm-mig.txt)
 echo "# figures: $figures bitmap_reads=$reads scans=$scans pages_reported=$bits pages_reported_distinct=$distinct dirty_split=${split:-?}"

@@ -355,23 +355,30 @@ err = {x.labels["op"]: x.value for x in f["dirtyscope_op_errors"].samples}
 assert err == {"scan": 0, "get_bitmap": 0, "set_tracking": 0, "type1_dirty": 1}, err
 EOF
 
-check "rate-prom values (prometheus text, python3-prometheus-client)" \
+check "rate-prom values, domains and devices (prometheus text, python3-prometheus-client)" \
 	dpy rateprom_values "$TMP/rate-prom.prometheus" <<'EOF'
 import sys
 from prometheus_client.parser import text_string_to_metric_families
 f = {m.name: m for m in text_string_to_metric_families(open(sys.argv[1]).read())}
+# domains by number, devices' DMA logs by VFIO name
 want = {
-    "dirtyscope_scans": {"2": 1, "7": 2},
-    "dirtyscope_scan_errors": {"2": 1, "7": 0},
-    "dirtyscope_dirty_pages": {"2": 1, "7": 1024},
-    "dirtyscope_dirty_bytes": {"2": 2 << 20, "7": 4 << 20},
-    "dirtyscope_scanned_bytes": {"2": 2 << 20, "7": 2 << 30},
-    "dirtyscope_scan_time_seconds": {"2": 0.000001024, "7": 0.004},
+    "dirtyscope_scans": {"2": 1, "3": 1, "7": 2, "vfio0": 0, "vfio3": 2},
+    "dirtyscope_scan_errors": {"2": 1, "3": 0, "7": 0, "vfio0": 1, "vfio3": 0},
+    "dirtyscope_dirty_pages": {"2": 1, "3": 10, "7": 1024, "vfio0": 0, "vfio3": 100},
+    "dirtyscope_dirty_bytes": {"2": 2 << 20, "3": 40960, "7": 4 << 20,
+                               "vfio0": 0, "vfio3": 409600},
+    "dirtyscope_scanned_bytes": {"2": 2 << 20, "3": 1 << 30, "7": 2 << 30,
+                                 "vfio0": 0, "vfio3": 2 << 26},
+    "dirtyscope_scan_time_seconds": {"2": 0.000001024, "3": 0.000001, "7": 0.004,
+                                     "vfio0": 0, "vfio3": 0.000004},
 }
 assert list(f) == list(want), list(f)
 for fam, vals in want.items():
     assert f[fam].type == "counter", fam
-    got = {x.labels["domain"]: x.value for x in f[fam].samples}
+    for x in f[fam].samples:
+        assert set(x.labels) in ({"domain"}, {"device"}), x.labels
+        assert ("device" in x.labels) == x.labels.get("device", "").startswith("vfio")
+    got = {x.labels.get("domain", x.labels.get("device")): x.value for x in f[fam].samples}
     assert all(x.name == fam + "_total" for x in f[fam].samples)
     assert got == vals, (fam, got, vals)
 EOF
@@ -401,8 +408,8 @@ else
 	diag "$TMP/rep_text.err"
 fi
 check "report text: the rate rows over the whole 4 s" \
-	sh -c "grep -qx '1                 5      0       1587.2       1984.0       7.75      546.88    0.692' '$TMP/rep_text.out' &&
-	       grep -qx '2                 2      1        256.0        128.0       0.50     1136.36    1.562' '$TMP/rep_text.out'"
+	sh -c "grep -qx 'domain 1                    5      0       1587.2       1984.0       7.75      546.88    0.692' '$TMP/rep_text.out' &&
+	       grep -qx 'domain 2                    2      1        256.0        128.0       0.50     1136.36    1.562' '$TMP/rep_text.out'"
 
 run rep_json "$DS" report -j "$TMP/basic.jsonl"
 check "report -j exits 0, nothing on stderr" \
@@ -750,7 +757,7 @@ EOF
 G_REC=$HERE/golden/guest_record.jsonl
 run guest_text "$DS" report "$G_REC"
 # the histogram lines, blank lines aside
-sed -n '/^op = /,/^DOMAIN/p' "$TMP/guest_text.out" | grep -v '^DOMAIN\|^$' >"$TMP/guest_hist"
+sed -n '/^op = /,/^SOURCE/p' "$TMP/guest_text.out" | grep -v '^SOURCE\|^$' >"$TMP/guest_hist"
 grep -v '^Tracing \|^$' "$HERE/golden/guest_lat.txt" >"$TMP/guest_lat"
 if [ "$(rc guest_text)" = 0 ] && [ -s "$TMP/guest_lat" ] &&
    cmp -s "$TMP/guest_lat" "$TMP/guest_hist"; then

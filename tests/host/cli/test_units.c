@@ -214,6 +214,66 @@ static void test_rate(void)
 	      == -E2BIG, "rate: accumulate beyond max is -E2BIG");
 }
 
+/*
+ * The stream with devices' DMA-log reports (DS_DIRTY_DEVICE): domain 3's
+ * scans and the reports of vfio3 and vfio0 (one failed).
+ */
+static const struct ds_dirty_event dev_stream[] = {
+	{ .op = DS_OP_SCAN, .domain_id = 3, .size = 1ULL << 30, .pgsize = 4096,
+	  .dirty = 10, .duration_ns = 1000 },
+	{ .op = DS_OP_SCAN, .domain_id = 3, .size = 1ULL << 26, .pgsize = 4096,
+	  .dirty = 64, .duration_ns = 3000, .flags = DS_DIRTY_DEVICE },
+	{ .op = DS_OP_SCAN, .domain_id = 3, .size = 1ULL << 26, .pgsize = 4096,
+	  .dirty = 36, .duration_ns = 1000, .flags = DS_DIRTY_DEVICE },
+	{ .op = DS_OP_SCAN, .domain_id = 0, .size = 1ULL << 26, .pgsize = 1 << 16,
+	  .dirty = 5, .duration_ns = 2000000, .flags = DS_DIRTY_DEVICE,
+	  .ret = -EIO },
+};
+
+#define NDEV_STREAM	(sizeof(dev_stream) / sizeof(dev_stream[0]))
+
+static void test_rate_devices(void)
+{
+	struct ds_rate_row rows[NDEV_STREAM], cum[4] = {};
+	struct lat_entry e[4] = {};
+	size_t ncum = 0, nlat = 0, i;
+	char src[96];
+	int n;
+
+	n = ds_rate_compute(dev_stream, NDEV_STREAM, TWO_S, rows, NDEV_STREAM);
+	CHECK(n == 3, "rate devices: domain 3, vfio0, vfio3 are three rows (got %d)", n);
+	if (n != 3)
+		return;
+	CHECK(!rows[0].device && rows[0].domain_id == 3 &&
+	      rows[1].device && rows[1].domain_id == 0 &&
+	      rows[2].device && rows[2].domain_id == 3,
+	      "rate devices: domains first, then devices, each by id");
+	CHECK(rows[0].scans == 1 && rows[0].dirty_pages == 10,
+	      "rate devices: domain 3 keeps its scan only");
+	CHECK(rows[2].scans == 2 && rows[2].dirty_pages == 100 &&
+	      rows[2].scan_ns == 4000 && rows[2].scanned_bytes == 2ULL << 26 &&
+	      rows[2].pages_per_scan == 50.0,
+	      "rate devices: vfio3 two reports, 100 pages, 50 per report");
+	CHECK(rows[1].scans == 0 && rows[1].errors == 1 && rows[1].dirty_pages == 0,
+	      "rate devices: vfio0's failed report is an error, out of the sums");
+	CHECK(!strcmp(ds_rate_source(&rows[0], false, src, sizeof(src)), "domain 3") &&
+	      !strcmp(ds_rate_source(&rows[2], false, src, sizeof(src)), "vfio3"),
+	      "rate devices: sources named \"domain 3\" and \"vfio3\"");
+	ds_rate_accumulate(cum, &ncum, 4, rows, n);
+	ds_rate_accumulate(cum, &ncum, 4, rows, n);
+	CHECK(ncum == 3 && cum[0].scans == 2 && cum[2].scans == 4 &&
+	      cum[2].dirty_pages == 200 && cum[1].errors == 2,
+	      "rate devices: accumulate keeps domain 3 and vfio3 apart");
+
+	for (i = 0; i < NDEV_STREAM; i++)
+		lat_add(e, &nlat, 4, &dev_stream[i], true);
+	CHECK(nlat == 2 && e[0].key.op == DS_OP_SCAN && e[0].key.domain_id == 3 &&
+	      e[1].key.op == LAT_OP_DMA_REPORT &&
+	      e[1].key.domain_id == LAT_ALL_DOMAINS && e[1].hist.errors == 1 &&
+	      e[1].hist.sum_ns == 2004000,
+	      "lat_add: devices' reports are dma_report, without a domain");
+}
+
 static void test_decimal(void)
 {
 	static const struct { __u64 m; int e; const char *s; } cases[] = {
@@ -715,7 +775,7 @@ static int emit(const char *what, const char *file, const char *dialect)
 	if (!strcmp(what, "rate-json")) {
 		n = ds_rate_compute(stream, NSTREAM, TWO_S, rows, NSTREAM);
 		return ds_json_print(stdout, ds_rate_json(rows, n, 1700000000.5,
-							  TWO_S, 3), true);
+							  TWO_S, 3, false), true);
 	}
 	if (!file || (dialect && (d = ds_om_dialect_parse(dialect)) < 0))
 		return 2;
@@ -737,8 +797,15 @@ static int emit(const char *what, const char *file, const char *dialect)
 		       1U << LAT_OP_GET_BITMAP | 1U << LAT_OP_SET_TRACKING |
 		       1U << LAT_OP_TYPE1_DIRTY);
 	} else if (!strcmp(what, "rate-prom")) {
-		n = ds_rate_compute(stream, NSTREAM, TWO_S, rows, NSTREAM);
-		ds_rate_om(&om, rows, n);
+		struct ds_dirty_event all[NSTREAM + NDEV_STREAM];
+		struct ds_rate_row all_rows[NSTREAM + NDEV_STREAM];
+
+		/* with devices: their series are labelled device="vfio0" */
+		memcpy(all, stream, sizeof(stream));
+		memcpy(all + NSTREAM, dev_stream, sizeof(dev_stream));
+		n = ds_rate_compute(all, NSTREAM + NDEV_STREAM, TWO_S, all_rows,
+				    NSTREAM + NDEV_STREAM);
+		ds_rate_om(&om, all_rows, n);
 	} else {
 		ds_om_abort(&om);
 		return 2;
@@ -760,6 +827,7 @@ int main(int argc, char **argv)
 	test_slots();
 	test_print(argv[2]);
 	test_rate();
+	test_rate_devices();
 	test_decimal();
 	test_numparse();
 	test_labels();
