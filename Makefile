@@ -15,11 +15,12 @@
 #   make bench   native scan/clear/split/merge benchmark (docs/perf.md)
 #   make bench-policy   clear policies migrating in the guest (docs/perf.md)
 #   make bench-vmm      real QEMU migrations in the guest (docs/perf.md)
+#   make bench-trackers device DMA log and IOMMU, call by call (docs/perf.md)
 
 SHELL := /bin/bash
 export DIRTYSCOPE_CACHE ?= $(HOME)/.cache/dirtyscope
 
-.PHONY: all deps kernel qemu guest cli demo check bench bench-policy bench-vmm clean help
+.PHONY: all deps kernel qemu guest cli demo check bench bench-policy bench-vmm bench-trackers clean help
 
 all: kernel qemu guest cli
 
@@ -62,6 +63,10 @@ bench-policy: kernel qemu guest
 # Debian's QEMU in the guest migrating an L2 with an assigned edu.
 bench-vmm: kernel qemu guest
 	@bench/vmm/run.sh
+
+# The device's DMA log and the SMMU's dirty bits read in the same loop.
+bench-trackers: kernel qemu guest
+	@bench/trackers/run.sh
 
 clean:
 	rm -rf build

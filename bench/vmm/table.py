@@ -16,6 +16,12 @@ COLS = [
     ("downtime_ms", "downtime ms"),
     ("total_ms", "total ms"),
     ("lost", "lost"),
+    # dirtyscope rate --prom beside the run: QEMU's calls to each tracker
+    ("iommu_scans", "IOMMU scans"),
+    ("iommu_scan_ns", "ns per scan"),
+    ("device_reports", "device reports"),
+    ("device_report_ns", "ns per report"),
+    ("device_pages", "pages the device reported"),
 ]
 LABEL = {
     "iommufd-hugetlb": "iommufd, 2 MiB",

@@ -18,8 +18,9 @@
  * device wrote, and neither reports a page only the CPU wrote.  Each call
  * is timed; the medians are printed ("# figures:") for docs/perf.md.
  *
- * Usage: dma_log_agree [ROUNDS]   (default 40; at most 64 pages a round,
- * fewer than the device's 512-entry log holds, so it never overflows)
+ * Usage: dma_log_agree [ROUNDS [WRITES]]   (default 40 rounds of 1 to 64
+ * DMA writes; WRITES up to 400, fewer than the device's 512-entry log
+ * holds with the re-writes, so it never overflows; bench/trackers uses it)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@
 #define IOVA		0x1000000ULL	/* 16 MiB */
 #define NPAGES		1024UL		/* 4 MiB */
 #define LEN		(NPAGES * EDU_PAGE_SIZE)
-#define MAX_WRITES	64
+#define MAX_WRITES	400
 #define MAX_ROUNDS	1000
 
 static struct edu_dev d;
@@ -100,6 +101,7 @@ int main(int argc, char **argv)
 	uint64_t *bd = edu_bitmap_alloc(NPAGES);
 	uint64_t scan_ns[MAX_ROUNDS], report_ns[MAX_ROUNDS], t0;
 	long rounds = argc > 1 ? strtol(argv[1], NULL, 0) : 40;
+	long writes = argc > 2 ? strtol(argv[2], NULL, 0) : 64;
 	size_t iommu_bad = 0, dev_bad = 0, cpu_seen = 0, differ = 0;
 	unsigned int seed = 0x5eed;
 	uint32_t hwpt = 0;
@@ -107,8 +109,9 @@ int main(int argc, char **argv)
 	long r;
 	int ret = 0;
 
-	if (rounds < 1 || rounds > MAX_ROUNDS) {
-		fprintf(stderr, "usage: %s [ROUNDS (1-%d)]\n", argv[0], MAX_ROUNDS);
+	if (rounds < 1 || rounds > MAX_ROUNDS || writes < 1 || writes > MAX_WRITES) {
+		fprintf(stderr, "usage: %s [ROUNDS (1-%d) [WRITES (1-%d)]]\n",
+			argv[0], MAX_ROUNDS, MAX_WRITES);
 		return 2;
 	}
 	tap_plan(6);
@@ -133,7 +136,7 @@ int main(int argc, char **argv)
 		return tap_finish();
 
 	for (r = 0; r < rounds && !ret; r++) {
-		size_t n = 1 + rand_r(&seed) % MAX_WRITES, k;
+		size_t n = 1 + rand_r(&seed) % writes, k;
 
 		memset(want, 0, words * 8);
 		for (k = 0; k < n && !ret; k++) {
@@ -191,8 +194,8 @@ int main(int argc, char **argv)
 	tap_ok(!i && dma_log_report(bd) == -EINVAL &&
 	       !edu_iommufd_set_dirty_flags(&d, hwpt, IOMMU_HWPT_DIRTY_TRACKING_MERGE),
 	       "STOP, and tracking off (merged back); REPORT after STOP is EINVAL");
-	printf("# figures: rounds=%ld pages=%zu scan_median_ns=%llu report_median_ns=%llu\n",
-	       r, total, (unsigned long long)median(scan_ns, r),
+	printf("# figures: rounds=%ld writes=%ld pages=%zu scan_median_ns=%llu report_median_ns=%llu\n",
+	       r, writes, total, (unsigned long long)median(scan_ns, r),
 	       (unsigned long long)median(report_ns, r));
 
 	edu_close(&d);

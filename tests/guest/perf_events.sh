@@ -7,12 +7,14 @@
 # dirtyscope report reads the perf script text to the same numbers as its
 # own recording of the same run.  iommufd_split's scans report, in order,
 # 512 0 1 3 3 2 3 1 512 512 dirty pages (1549; cli_e2e checks the same).
+# The device-side tracker's vfio:dma_log_* events (kernel patch 49) are
+# counted the same way on dma_log_agree (boot with --edu-dma-log).
 # TAP output; run by /init as /tests/perf_events.
 
 . /tests/lib/tap
 
 echo "KTAP version 1"
-echo "1..10"
+echo "1..12"
 
 n=$(perf list 'iommu:dirty_*' 2>/dev/null |
 	grep -c 'iommu:dirty_\(split\|merge\|scan\|clear\) *\[Tracepoint event\]')
@@ -75,5 +77,19 @@ hp=$(sum_cells /tmp/perf-heat.svg)
 hr=$(sum_cells /tmp/rec-heat.svg)
 ok $([ "$hp" = 1549 ] && [ "$hr" = 1549 ]; echo $?) \
 	"heat map: 1549 dirty pages over its cells from perf script text ($hp) and from the recording ($hr)"
+
+# the device's DMA log: one START, one STOP, a REPORT per round and the one
+# after STOP (an error); perf script names the device and every field
+perf stat -x, -e 'vfio:dma_log_*' -o /tmp/perf-dl.csv -- /tests/dma_log_agree 5 \
+	> /tmp/perf-dl.out 2>&1
+got=$(awk -F, '$3 ~ /^vfio:dma_log_/ { sub("vfio:dma_log_", "", $3); print $3 "=" $1 }' /tmp/perf-dl.csv |
+	sort | tr '\n' ' ')
+ok $([ "$got" = "report=6 start=1 stop=1 " ]; echo $?) \
+	"perf stat -e 'vfio:dma_log_*' -- dma_log_agree 5: $got(want report=6 start=1 stop=1)"
+perf record -q -e vfio:dma_log_report -a -o /tmp/perf-dl.data -- /tests/dma_log_agree 5 \
+	> /dev/null 2>&1
+n=$(perf script -F event,trace -i /tmp/perf-dl.data 2>/dev/null |
+	grep -c 'vfio:dma_log_report: dev=[0-9a-f:.]* vfio[0-9]* iova=0x1000000 length=0x400000 page_size=0x1000 dirty=[0-9]* ret=0 duration_ns=[1-9][0-9]*$')
+ok $([ "$n" = 5 ]; echo $?) "perf script: 5 successful vfio:dma_log_report events with the device and every field ($n)"
 
 exit $failed

@@ -71,15 +71,20 @@ static int load_stream(const char *btf)
 	if (!obj)
 		return -1;
 	{
-		/* record loads all four (rate only dirty_scan) */
+		/*
+		 * record loads all four (rate only dirty_scan), and both the
+		 * devices' reports: struct vfio_device___ds relocates too
+		 */
 		struct ds_tp_prog progs[] = {
 			{ "dirty_split", obj->progs.dirty_split_btf, obj->progs.dirty_split_raw, true },
 			{ "dirty_merge", obj->progs.dirty_merge_btf, obj->progs.dirty_merge_raw, true },
 			{ "dirty_scan", obj->progs.dirty_scan_btf, obj->progs.dirty_scan_raw, true },
 			{ "dirty_clear", obj->progs.dirty_clear_btf, obj->progs.dirty_clear_raw, true },
+			{ "dma_log_report", obj->progs.dma_log_report_btf,
+			  obj->progs.dma_log_report_raw, true },
 		};
 
-		err = ds_tp_select(progs, 4, DS_TP_RAW);
+		err = ds_tp_select(progs, 5, DS_TP_RAW);
 	}
 	if (!err)
 		err = stream_bpf__load(obj);
@@ -103,7 +108,7 @@ int main(int argc, char **argv)
 		printf("# %s\n", w);
 	ds_libbpf_setup(false);
 	result(load_stream(argv[1]) == 0,
-	       "rate/record raw_tp programs (all four ops) relocate against the series BTF and load");
+	       "rate/record raw_tp programs (all four ops, vfio:dma_log_report) relocate against the series BTF and load");
 	if ((w = ds_libbpf_last_warning()))
 		printf("# %s\n", w);
 	ds_libbpf_setup(false);
