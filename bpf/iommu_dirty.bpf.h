@@ -47,7 +47,7 @@ ds_fill_btf(struct ds_dirty_event *e, const struct iommu_dirty_trace___ds *t,
 	e->dirty = t->dirty;
 	e->duration_ns = t->duration_ns;
 	e->domain_id = t->domain_id;
-	e->flags = t->flags;
+	e->flags = t->flags & DS_DIRTY_NO_CLEAR;	/* the kernel's; not ours */
 	e->ret = t->ret;
 	e->op = op;
 }
@@ -64,7 +64,7 @@ ds_fill_raw(struct ds_dirty_event *e, const struct iommu_dirty_trace___ds *t,
 	e->dirty = BPF_CORE_READ(t, dirty);
 	e->duration_ns = BPF_CORE_READ(t, duration_ns);
 	e->domain_id = BPF_CORE_READ(t, domain_id);
-	e->flags = BPF_CORE_READ(t, flags);
+	e->flags = BPF_CORE_READ(t, flags) & DS_DIRTY_NO_CLEAR;
 	e->ret = BPF_CORE_READ(t, ret);
 	e->op = op;
 }

@@ -25,9 +25,14 @@ struct ds_hm_span {
 	__u64 first, last;	/* slot numbers, inclusive */
 };
 
+/*
+ * IOMMU scans only: a device's DMA-log report (DS_DIRTY_DEVICE) names the
+ * same pages again, and its VFIO index is no domain id
+ */
 static bool ds_hm_scan_counts(const struct ds_dirty_event *e)
 {
-	return e->op == DS_OP_SCAN && !e->ret && e->size;
+	return e->op == DS_OP_SCAN && !(e->flags & DS_DIRTY_DEVICE) &&
+	       !e->ret && e->size;
 }
 
 static bool ds_hm_is_read(const struct ds_rec_bitmap *b)

@@ -205,7 +205,7 @@ int cmd_rate(int argc, char **argv)
 		n = ds_rate_compute(buf.ev, buf.n, now - t0, rows, buf.n);
 		if (n < 0 || ds_rate_accumulate(cum, &ncum, RATE_MAX_DOMAINS,
 						rows, n)) {
-			ds_err("more than %d iommu domains", RATE_MAX_DOMAINS);
+			ds_err("more than %d iommu domains and devices", RATE_MAX_DOMAINS);
 			goto out;
 		}
 		if (ds_stream_dropped(stream) != dropped || buf.overflow != overflow) {

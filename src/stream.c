@@ -28,17 +28,17 @@ static int ds_stream_sample(void *ctx, void *data, size_t len)
 	return s->fn(s->ctx, data);
 }
 
-static struct stream_bpf *ds_stream_load(const struct ds_stream_opts *o,
-					 bool *devices)
+/*
+ * One load of the object, falling back from tp_btf to raw_tp as the loader
+ * decides; with devices, also the vfio:dma_log_report programs.  The
+ * failure is reported unless quiet.
+ */
+static struct stream_bpf *ds_stream_try(const struct ds_stream_opts *o,
+					bool devices, bool quiet)
 {
 	struct ds_loader ld;
 	struct stream_bpf *obj;
-	struct ds_tp_check dma_log;
 	int err;
-
-	/* devices' DMA-log reports come with the scans where the kernel has them */
-	ds_tp_check(DS_TP_VFIO_SYSTEM, DS_TP_DMA_LOG_REPORT, &dma_log);
-	*devices = dma_log.present && (o->op_mask & (1U << DS_OP_SCAN));
 
 	if (ds_loader_init(&ld, o->mode))
 		return NULL;
@@ -67,7 +67,7 @@ static struct stream_bpf *ds_stream_load(const struct ds_stream_opts *o,
 				  o->op_mask & (1U << DS_OP_CLEAR) },
 				{ DS_TP_DMA_LOG_REPORT,
 				  obj->progs.dma_log_report_btf,
-				  obj->progs.dma_log_report_raw, *devices },
+				  obj->progs.dma_log_report_raw, devices },
 			};
 
 			err = ds_tp_select(progs, sizeof(progs) / sizeof(progs[0]),
@@ -80,15 +80,43 @@ static struct stream_bpf *ds_stream_load(const struct ds_stream_opts *o,
 		stream_bpf__destroy(obj);
 		obj = NULL;
 		if (!ds_loader_retry(&ld, err)) {
-			ds_loader_report(&ld, o->what);
+			if (!quiet)
+				ds_loader_report(&ld, o->what);
 			break;
 		}
 	}
 	if (obj && o->verbose)
-		fprintf(stderr, "%s: %s programs loaded as %s\n", ds_prog,
-			o->what, ds_tp_mode_name(ld.mode));
+		fprintf(stderr, "%s: %s programs loaded as %s%s\n", ds_prog,
+			o->what, ds_tp_mode_name(ld.mode),
+			devices ? ", with vfio:dma_log_report" : "");
 	ds_loader_free(&ld);
 	return obj;
+}
+
+static struct stream_bpf *ds_stream_load(const struct ds_stream_opts *o,
+					 bool *devices)
+{
+	struct ds_tp_check dma_log;
+	struct stream_bpf *obj;
+
+	/*
+	 * Devices' DMA-log reports come with the scans where the kernel has
+	 * them (kernel patch 49), except with --domain (one IOMMU domain).
+	 * vfio may be a module without BTF, or not loaded yet: then the
+	 * IOMMU's events are traced without them, and a line says so.
+	 */
+	ds_tp_check(DS_TP_VFIO_SYSTEM, DS_TP_DMA_LOG_REPORT, &dma_log);
+	*devices = dma_log.present && (o->op_mask & (1U << DS_OP_SCAN)) &&
+		   !o->filter_domain;
+	if (*devices) {
+		obj = ds_stream_try(o, true, true);
+		if (obj)
+			return obj;
+		*devices = false;
+		fprintf(stderr, "%s: %s: vfio:%s cannot be traced (no BTF for it?): devices' DMA-log reports left out\n",
+			ds_prog, o->what, DS_TP_DMA_LOG_REPORT);
+	}
+	return ds_stream_try(o, false, false);
 }
 
 struct ds_stream *ds_stream_open(const struct ds_stream_opts *o,

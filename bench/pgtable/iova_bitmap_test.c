@@ -8,7 +8,10 @@
  * at word offsets, across bitmap pages, across the 2MiB windows of
  * pinned bitmap data, and overhanging the end of the range; and that no
  * bit past the range's last one is ever set (the user's memory after
- * the bitmap: the series keeps records inside the range).
+ * the bitmap: the series keeps records inside the range).  The count of
+ * iova_bitmap_nr_set() (kernel patch 48) must be the same both ways after
+ * every call, and at the end the number of bits the calls turned on: the
+ * caller's own bits, set before, and bits recorded twice count once.
  *
  * Usage: iova_bitmap_test [iterations]
  */
@@ -65,8 +68,19 @@ int main(int argc, char **argv)
 		struct iova_bitmap *a, *b;
 		int k;
 
+		unsigned long before = 0, after = 0, w, nr;
+
 		memset(bufa, 0, bytes);
 		memset(bufb, 0, bytes);
+		/* the caller's bits: reports OR into them, they do not count */
+		for (k = 0; k < 16; k++) {
+			unsigned long bit = rnd() % nbits;
+
+			ua[bit / 64] |= 1ULL << (bit % 64);
+			ub[bit / 64] |= 1ULL << (bit % 64);
+		}
+		for (w = 0; w < words; w++)
+			before += __builtin_popcountll(ua[w]);
 		a = iova_bitmap_alloc(base, length, 1UL << bshift, ua);
 		b = iova_bitmap_alloc(base, length, 1UL << bshift, ub);
 		if (IS_ERR(a) || IS_ERR(b))
@@ -129,15 +143,27 @@ int main(int argc, char **argv)
 				     it, k, base, 1U << bshift, 1U << pgshift,
 				     iova, (unsigned long long)mask);
 			}
+			if (iova_bitmap_nr_set(a) != iova_bitmap_nr_set(b))
+				FAIL("iteration %d/%d: nr_set %lu by masks, %lu per bit (iova %lx, mask %llx)",
+				     it, k, iova_bitmap_nr_set(a),
+				     iova_bitmap_nr_set(b), iova,
+				     (unsigned long long)mask);
 		}
+		nr = iova_bitmap_nr_set(a);
+		/* (the shim's pinned pages reach the user's memory at unpin) */
 		iova_bitmap_free(a);
 		iova_bitmap_free(b);
+		for (w = 0; w < words; w++)
+			after += __builtin_popcountll(ua[w]);
+		if (nr != after - before)
+			FAIL("iteration %d: nr_set %lu, but the calls turned on %lu bits",
+			     it, nr, after - before);
 		free(bufa);
 		free(bufb);
 	}
 	if (ds_pinned)
 		FAIL("%lu pages left pinned", ds_pinned);
-	printf("iova_bitmap_test: %d bitmaps, %lu masks: iova_bitmap_set_mask() == iova_bitmap_set() per bit (per run past the end), nothing set past the range\n",
+	printf("iova_bitmap_test: %d bitmaps, %lu masks: iova_bitmap_set_mask() == iova_bitmap_set() per bit (per run past the end), nothing set past the range, nr_set = the bits turned on\n",
 	       iters, calls);
 	return 0;
 }

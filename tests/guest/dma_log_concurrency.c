@@ -12,8 +12,9 @@
  * for that moment: START 0 or EBUSY (logging already), STOP 0, REPORT 0 or
  * EINVAL (not logging).  Afterwards, with the threads gone, the log must
  * still be exact: START, three pages written, REPORT names those three.
- * edu-vfio-pci serialises the log with its log_mutex; KASAN and lockdep
- * watch the rest (the boot's log checks).
+ * The vfio:dma_log_* events are on meanwhile (their arguments are read in
+ * the racing calls).  edu-vfio-pci serialises the log with its log_mutex;
+ * KASAN and lockdep watch the rest (the boot's log checks).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -43,16 +44,34 @@ enum { OP_START, OP_STOP, OP_REPORT, OP_PARTIAL, OP_PROBE, OP_DMA, OP_NR };
 static const char *const op_names[OP_NR] = {
 	"START", "STOP", "REPORT", "partial REPORT", "PROBE", "DMA" };
 static atomic_ulong count[OP_NR][RES_NR];
-static atomic_int other_errno[OP_NR];
+static atomic_int other_op, other_errno;	/* the last unexpected errno */
 
 static void tally(int op, int ret)
 {
 	int r = !ret ? RES_OK : ret == -EBUSY ? RES_BUSY :
 		ret == -EINVAL ? RES_INVAL : RES_OTHER;
 
-	if (r == RES_OTHER)
-		atomic_store(&other_errno[op], -ret);
+	if (r == RES_OTHER) {
+		atomic_store(&other_op, op);
+		atomic_store(&other_errno, -ret);
+	}
 	atomic_fetch_add(&count[op][r], 1);
+}
+
+#define VFIO_EVENTS	"/sys/kernel/tracing/events/vfio/enable"
+
+/* turn the vfio:dma_log_* events on or off; 0 or -errno */
+static int vfio_events(bool on)
+{
+	FILE *f = fopen(VFIO_EVENTS, "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fputs(on ? "1" : "0", f) < 0 ? -EIO : 0;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
 }
 
 static int start(const struct vfio_device_feature_dma_logging_range *r,
@@ -162,7 +181,7 @@ int main(void)
 	void *buf;
 	int ret, op;
 
-	tap_plan(5);
+	tap_plan(6);
 	edu_init(&d);
 	dma_len = edu_default_dma_size();
 	buf = edu_buf_alloc(LEN, false);
@@ -173,6 +192,9 @@ int main(void)
 		    d.bdf, DRIVER, sysconf(_SC_NPROCESSORS_ONLN)))
 		return tap_finish();
 
+	ret = vfio_events(true);
+	tap_ok(!ret, "vfio:dma_log_* events on during the run (%s)",
+	       ret ? strerror(-ret) : VFIO_EVENTS);
 	for (i = 0; i < 4; i++)
 		if (pthread_create(&th[i], NULL, fns[i], NULL))
 			break;
@@ -181,6 +203,7 @@ int main(void)
 	atomic_store(&stop_all, true);
 	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
+	vfio_events(false);
 	if (!tap_ok(n == 4, "four threads started (start/stop, report, probe and partial report, DMA)"))
 		return tap_finish();
 
@@ -198,10 +221,10 @@ int main(void)
 	       !count[OP_PARTIAL][RES_BUSY] && !count[OP_PROBE][RES_BUSY] &&
 	       !count[OP_PROBE][RES_INVAL] && !count[OP_DMA][RES_BUSY] &&
 	       !count[OP_DMA][RES_INVAL],
-	       "every call ended as the uAPI allows: START 0/EBUSY, STOP 0, REPORT 0/EINVAL, PROBE 0, DMA 0 (%lu others%s%s)",
-	       other, other ? ", last errno " : "",
-	       other ? strerror(atomic_load(&other_errno[OP_REPORT]) ?:
-				atomic_load(&other_errno[OP_START]) ?: EIO) : "");
+	       "every call ended as the uAPI allows: START 0/EBUSY, STOP 0, REPORT 0/EINVAL, PROBE 0, DMA 0 (%lu others%s%s%s%s)",
+	       other, other ? ", the last: " : "",
+	       other ? op_names[atomic_load(&other_op)] : "", other ? " " : "",
+	       other ? strerror(atomic_load(&other_errno)) : "");
 	tap_ok(count[OP_START][RES_OK] > 20 && count[OP_START][RES_BUSY] > 0 &&
 	       count[OP_REPORT][RES_OK] > 20 && count[OP_REPORT][RES_INVAL] > 0 &&
 	       count[OP_PARTIAL][RES_OK] > 0 && count[OP_DMA][RES_OK] > 20,

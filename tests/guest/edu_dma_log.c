@@ -150,13 +150,14 @@ int main(void)
 	       "REPORT ORs into the bitmap: 0x%llx (page 1 was the caller's, 10 written)",
 	       (unsigned long long)bm[0]);
 
-	/* a bigger report page: pages 9 and 40 at 32 KiB are bits 1 and 5 */
+	/* a bigger report page: pages 9, 11 and 40 at 32 KiB are bits 1 and 5 */
 	write_page(9);
+	write_page(11);
 	write_page(40);
 	memset(bm, 0, 64);
 	ret = report(IOVA, LEN, 8 * EDU_PAGE_SIZE, bm);
 	tap_ok(!ret && bm[0] == ((1ULL << 1) | (1ULL << 5)),
-	       "REPORT at 32 KiB pages: pages 9 and 40 are bits 1 and 5 (0x%llx)",
+	       "REPORT at 32 KiB pages: pages 9, 11 and 40 are bits 1 and 5 (0x%llx)",
 	       (unsigned long long)bm[0]);
 
 	/* a report of part of the range keeps the rest for later */

@@ -14,7 +14,7 @@
 . /tests/lib/tap
 
 echo "KTAP version 1"
-echo "1..12"
+echo "1..13"
 
 n=$(perf list 'iommu:dirty_*' 2>/dev/null |
 	grep -c 'iommu:dirty_\(split\|merge\|scan\|clear\) *\[Tracepoint event\]')
@@ -87,9 +87,26 @@ got=$(awk -F, '$3 ~ /^vfio:dma_log_/ { sub("vfio:dma_log_", "", $3); print $3 "=
 ok $([ "$got" = "report=6 start=1 stop=1 " ]; echo $?) \
 	"perf stat -e 'vfio:dma_log_*' -- dma_log_agree 5: $got(want report=6 start=1 stop=1)"
 perf record -q -e vfio:dma_log_report -a -o /tmp/perf-dl.data -- /tests/dma_log_agree 5 \
+	> /tmp/perf-dl-agree.out 2>&1
+perf script -F event,trace -i /tmp/perf-dl.data 2>/dev/null |
+	grep 'vfio:dma_log_report: dev=[0-9a-f:.]* vfio[0-9]* iova=0x1000000 length=0x400000 page_size=0x1000 dirty=[0-9]* ret=0 duration_ns=[1-9][0-9]*$' \
+	> /tmp/perf-dl.txt
+n=$(grep -c . /tmp/perf-dl.txt)
+sum=$(sed 's/.* dirty=\([0-9]*\) .*/\1/' /tmp/perf-dl.txt | awk '{ s += $1 } END { print s + 0 }')
+pages=$(sed -n 's/^# figures: .* pages=\([0-9]*\) .*/\1/p' /tmp/perf-dl-agree.out)
+ok $([ "$n" = 5 ] && [ -n "$pages" ] && [ "$sum" = "$pages" ]; echo $?) \
+	"perf script: 5 successful vfio:dma_log_report events with the device and every field ($n), dirty summing to the $pages pages written ($sum)"
+
+# dirty is the bits a report turned on: in edu_dma_log's reports that
+# succeed, pages 3, 7 (twice), 20; none; 10 (the caller's page 1 does not
+# count); 9, 11 and 40 at 32 KiB (bits 1 and 5: two); 8; 100; every page
+# after the overflow (1024); 10; 13 after the restart; one in each of six
+# ranges
+perf record -q -e vfio:dma_log_report -a -o /tmp/perf-edl.data -- /tests/edu_dma_log \
 	> /dev/null 2>&1
-n=$(perf script -F event,trace -i /tmp/perf-dl.data 2>/dev/null |
-	grep -c 'vfio:dma_log_report: dev=[0-9a-f:.]* vfio[0-9]* iova=0x1000000 length=0x400000 page_size=0x1000 dirty=[0-9]* ret=0 duration_ns=[1-9][0-9]*$')
-ok $([ "$n" = 5 ]; echo $?) "perf script: 5 successful vfio:dma_log_report events with the device and every field ($n)"
+seq=$(perf script -F trace -i /tmp/perf-edl.data 2>/dev/null |
+	sed -n 's/.* dirty=\([0-9]*\) ret=0 .*/\1/p' | tr '\n' ' ')
+ok $([ "$seq" = "3 0 1 2 1 1 1024 1 1 6 " ]; echo $?) \
+	"vfio:dma_log_report dirty of edu_dma_log's reports: $seq(want 3 0 1 2 1 1 1024 1 1 6)"
 
 exit $failed

@@ -177,6 +177,9 @@ unsigned long ds_find_next_bit(const unsigned long *addr, unsigned long size,
 #define for_each_set_bit(bit, addr, size)				\
 	for ((bit) = find_next_bit((addr), (size), 0); (bit) < (size);	\
 	     (bit) = find_next_bit((addr), (size), (bit) + 1))
+#define for_each_set_bit_from(bit, addr, size)				\
+	for ((bit) = find_next_bit((addr), (size), (bit)); (bit) < (size);	\
+	     (bit) = find_next_bit((addr), (size), (bit) + 1))
 #define find_first_zero_bit(a, s)	ds_find_next_bit((a), (s), 0, true)
 void bitmap_set(unsigned long *map, unsigned int start, unsigned int nbits);
 static inline void bitmap_zero(unsigned long *map, unsigned int nbits)

@@ -16,11 +16,14 @@ ok() {
 }
 
 # wait_banner FILE: until a tracing command has attached (60 s at most)
+# (its counter is local: busybox ash has "local", and callers loop on i)
+# shellcheck disable=SC3043
 wait_banner() {
-	i=0
+	local tries=0
+
 	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ "$i" -gt 300 ] && return 1
+		tries=$((tries + 1))
+		[ "$tries" -gt 300 ] && return 1
 		sleep 0.2
 	done
 }
