@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lib/edudma.h"
 #include "lib/tap.h"
@@ -39,14 +38,6 @@
 #define MAX_ROUNDS	1000
 
 static struct edu_dev d;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -64,33 +55,15 @@ static uint64_t median(uint64_t *v, size_t n)
 static int dma_log_start(void)
 {
 	struct vfio_device_feature_dma_logging_range r = { IOVA, LEN };
-	struct vfio_device_feature_dma_logging_control c = {
-		.page_size = EDU_PAGE_SIZE, .num_ranges = 1,
-		.ranges = (uintptr_t)&r,
-	};
-	int ret = edu_device_feature(&d, VFIO_DEVICE_FEATURE_SET |
-				     VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
-				     &c, sizeof(c));
+	uint64_t pgsize = EDU_PAGE_SIZE;
+	int ret = edu_dma_log_start(&d, &r, 1, &pgsize);
 
-	return ret ? ret : c.page_size == EDU_PAGE_SIZE ? 0 : -EPROTO;
-}
-
-static int dma_log_stop(void)
-{
-	return edu_device_feature(&d, VFIO_DEVICE_FEATURE_SET |
-				  VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, NULL, 0);
+	return ret ? ret : pgsize == EDU_PAGE_SIZE ? 0 : -EPROTO;
 }
 
 static int dma_log_report(uint64_t *bm)
 {
-	struct vfio_device_feature_dma_logging_report r = {
-		.iova = IOVA, .length = LEN, .page_size = EDU_PAGE_SIZE,
-		.bitmap = (uintptr_t)bm,
-	};
-
-	return edu_device_feature(&d, VFIO_DEVICE_FEATURE_GET |
-				  VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
-				  &r, sizeof(r));
+	return edu_dma_log_report(&d, IOVA, LEN, EDU_PAGE_SIZE, bm);
 }
 
 int main(int argc, char **argv)
@@ -160,14 +133,14 @@ int main(int argc, char **argv)
 
 		memset(bi, 0, words * 8);
 		memset(bd, 0, words * 8);
-		t0 = now_ns();
+		t0 = edu_now_ns();
 		if (!ret)
 			ret = edu_iommufd_get_dirty(&d, hwpt, IOVA, LEN, 0, bi);
-		scan_ns[r] = now_ns() - t0;
-		t0 = now_ns();
+		scan_ns[r] = edu_now_ns() - t0;
+		t0 = edu_now_ns();
 		if (!ret)
 			ret = dma_log_report(bd);
-		report_ns[r] = now_ns() - t0;
+		report_ns[r] = edu_now_ns() - t0;
 		if (ret)
 			break;
 		iommu_bad += memcmp(bi, want, words * 8) != 0;
@@ -189,7 +162,7 @@ int main(int argc, char **argv)
 	       cpu_seen);
 
 	/* the log and the tracking end cleanly: STOP, then nothing to report */
-	i = dma_log_stop();
+	i = edu_dma_log_stop(&d);
 	tap_ok(!i && dma_log_report(bd) == -EINVAL &&
 	       !edu_iommufd_set_dirty_flags(&d, hwpt, IOMMU_HWPT_DIRTY_TRACKING_MERGE),
 	       "STOP, and tracking off (merged back); REPORT after STOP is EINVAL");

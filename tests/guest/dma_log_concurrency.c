@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lib/edudma.h"
@@ -77,31 +76,17 @@ static int vfio_events(bool on)
 static int start(const struct vfio_device_feature_dma_logging_range *r,
 		 uint32_t n, uint64_t pgsize)
 {
-	struct vfio_device_feature_dma_logging_control c = {
-		.page_size = pgsize, .num_ranges = n, .ranges = (uintptr_t)r,
-	};
-
-	return edu_device_feature(&d, VFIO_DEVICE_FEATURE_SET |
-				  VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
-				  &c, sizeof(c));
+	return edu_dma_log_start(&d, r, n, &pgsize);
 }
 
 static int stop(void)
 {
-	return edu_device_feature(&d, VFIO_DEVICE_FEATURE_SET |
-				  VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, NULL, 0);
+	return edu_dma_log_stop(&d);
 }
 
 static int report(uint64_t iova, uint64_t len, uint64_t *bm)
 {
-	struct vfio_device_feature_dma_logging_report r = {
-		.iova = iova, .length = len, .page_size = EDU_PAGE_SIZE,
-		.bitmap = (uintptr_t)bm,
-	};
-
-	return edu_device_feature(&d, VFIO_DEVICE_FEATURE_GET |
-				  VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
-				  &r, sizeof(r));
+	return edu_dma_log_report(&d, iova, len, EDU_PAGE_SIZE, bm);
 }
 
 static void *starter(void *arg)

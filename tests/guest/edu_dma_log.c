@@ -42,19 +42,10 @@ static int feature(uint32_t flags, void *data, size_t len)
 	return edu_device_feature(&d, flags, data, len);
 }
 
-/* START over @n ranges; the page size the driver chose in *pgsize */
 static int start(const struct vfio_device_feature_dma_logging_range *r,
 		 uint32_t n, uint64_t *pgsize)
 {
-	struct vfio_device_feature_dma_logging_control c = {
-		.page_size = *pgsize, .num_ranges = n,
-		.ranges = (uintptr_t)r,
-	};
-	int ret = feature(VFIO_DEVICE_FEATURE_SET |
-			  VFIO_DEVICE_FEATURE_DMA_LOGGING_START, &c, sizeof(c));
-
-	*pgsize = c.page_size;
-	return ret;
+	return edu_dma_log_start(&d, r, n, pgsize);
 }
 
 static int start1(uint64_t iova, uint64_t len)
@@ -67,19 +58,12 @@ static int start1(uint64_t iova, uint64_t len)
 
 static int stop(void)
 {
-	return feature(VFIO_DEVICE_FEATURE_SET |
-		       VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, NULL, 0);
+	return edu_dma_log_stop(&d);
 }
 
 static int report(uint64_t iova, uint64_t len, uint64_t pgsize, void *bitmap)
 {
-	struct vfio_device_feature_dma_logging_report r = {
-		.iova = iova, .length = len, .page_size = pgsize,
-		.bitmap = (uintptr_t)bitmap,
-	};
-
-	return feature(VFIO_DEVICE_FEATURE_GET |
-		       VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT, &r, sizeof(r));
+	return edu_dma_log_report(&d, iova, len, pgsize, bitmap);
 }
 
 static int write_page(size_t page)

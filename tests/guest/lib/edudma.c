@@ -1237,3 +1237,37 @@ int edu_device_feature(struct edu_dev *d, uint32_t flags, void *data, size_t len
 	free(f);
 	return ret;
 }
+
+int edu_dma_log_start(struct edu_dev *d,
+		      const struct vfio_device_feature_dma_logging_range *r,
+		      uint32_t n, uint64_t *pgsize)
+{
+	struct vfio_device_feature_dma_logging_control c = {
+		.page_size = *pgsize, .num_ranges = n, .ranges = (uintptr_t)r,
+	};
+	int ret = edu_device_feature(d, VFIO_DEVICE_FEATURE_SET |
+				     VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
+				     &c, sizeof(c));
+
+	*pgsize = c.page_size;
+	return ret;
+}
+
+int edu_dma_log_stop(struct edu_dev *d)
+{
+	return edu_device_feature(d, VFIO_DEVICE_FEATURE_SET |
+				  VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, NULL, 0);
+}
+
+int edu_dma_log_report(struct edu_dev *d, uint64_t iova, uint64_t len,
+		       uint64_t pgsize, void *bitmap)
+{
+	struct vfio_device_feature_dma_logging_report r = {
+		.iova = iova, .length = len, .page_size = pgsize,
+		.bitmap = (uintptr_t)bitmap,
+	};
+
+	return edu_device_feature(d, VFIO_DEVICE_FEATURE_GET |
+				  VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
+				  &r, sizeof(r));
+}

@@ -184,6 +184,18 @@ void edu_bitmap_print(const char *what, const uint64_t *bm, size_t npages);
  */
 int edu_device_feature(struct edu_dev *d, uint32_t flags, void *data, size_t len);
 
+/*
+ * VFIO DMA logging of the device: START over @n ranges at *@pgsize (the
+ * page size the driver chose comes back in it), STOP, and REPORT of
+ * [@iova, @iova + @len) at @pgsize into @bitmap; 0 or -errno.
+ */
+int edu_dma_log_start(struct edu_dev *d,
+		      const struct vfio_device_feature_dma_logging_range *r,
+		      uint32_t n, uint64_t *pgsize);
+int edu_dma_log_stop(struct edu_dev *d);
+int edu_dma_log_report(struct edu_dev *d, uint64_t iova, uint64_t len,
+		       uint64_t pgsize, void *bitmap);
+
 /* Small helpers */
 uint64_t edu_now_ns(void);
 size_t edu_default_dma_size(void);
